@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
+import { BatchingProducer, createProducer, type Flow, flowTopics } from '../platform/kafka.ts'
+import { createLogger } from '../platform/logger.ts'
+import { createPool } from '../platform/postgres.ts'
+import type { Command } from './index.ts'
+
+export const dlqCommand: Command = {
+  summary: 'list or replay dead letters of a flow (replay: all, or --request-id …)',
+  usage: 'dlq <list|replay> --flow <coupon|timesale> [--request-id <id>]… [--json]',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        flow: { type: 'string', default: 'coupon' },
+        'request-id': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+      },
+    })
+    const action = positionals[0]
+    const flow = values.flow as Flow
+    if ((action !== 'list' && action !== 'replay') || (flow !== 'coupon' && flow !== 'timesale')) {
+      console.error(`Usage: ${dlqCommand.usage}`)
+      return 2
+    }
+    const config = loadConfig()
+    const logger = createLogger({ level: 'warn', name: 'dlq' })
+    const pool = createPool(config.postgres, logger)
+    const producer = new BatchingProducer(createProducer(config.kafka, 'dlq-cli'))
+    const deps = { kafka: config.kafka, topics: flowTopics(flow, config.kafka.topicPrefix), pool, producer }
+    try {
+      if (action === 'list') {
+        const letters = await listDeadLetters(deps)
+        if (values.json) console.log(JSON.stringify(letters, null, 2))
+        else {
+          console.log(`${letters.length} dead letter(s) on ${deps.topics.dlq}`)
+          for (const l of letters) {
+            console.log(
+              `  ${l.partition}:${l.offset} request=${l.requestId ?? '-'} code=${l.errorCode ?? '-'} attempts=${l.attempts ?? '-'} ` +
+                `from=${l.source.topic}:${l.source.partition}:${l.source.offset} ${l.replayed ? 'REPLAYED' : 'PENDING'} — ${l.error ?? ''}`,
+            )
+          }
+        }
+      } else {
+        const result = await replayDeadLetters(deps, values['request-id'])
+        if (values.json) console.log(JSON.stringify(result, null, 2))
+        else
+          console.log(
+            `replayed ${result.replayed.length}, skipped ${result.skipped} (already replayed or not selected)`,
+          )
+      }
+      return 0
+    } finally {
+      await producer.close()
+      await pool.end()
+    }
+  },
+}

@@ -1,0 +1,26 @@
+import { describeEnv } from '../config.ts'
+import type { Command } from './index.ts'
+
+export const helpCommand: Command = {
+  summary: 'show this help',
+  usage: 'help',
+  async run() {
+    const { commands } = await import('./index.ts')
+    const lines = [
+      'Usage: node src/main.ts <command> [options]   (npm run cli -- <command>)',
+      '',
+      'Commands:',
+    ]
+    const seen = new Set<Command>()
+    for (const command of Object.values(commands)) {
+      if (seen.has(command)) continue
+      seen.add(command)
+      lines.push(`  ${command.usage.padEnd(52)} ${command.summary}`)
+    }
+    lines.push('', 'Environment (default):')
+    for (const { name, default: value } of describeEnv())
+      lines.push(`  ${name.padEnd(28)} ${value || '(empty)'}`)
+    console.log(lines.join('\n'))
+    return 0
+  },
+}

@@ -1,0 +1,24 @@
+import { dlqCommand } from './dlq.ts'
+import { helpCommand } from './help.ts'
+import { migrateCommand } from './migrate.ts'
+import { serveCommand } from './serve.ts'
+import { topicsCommand } from './topics.ts'
+
+export interface Command {
+  readonly summary: string
+  readonly usage: string
+  /** Resolves when the command is done (a server command resolves once it is listening). */
+  run(args: string[]): Promise<number | undefined>
+}
+
+export const commands: Record<string, Command> = {
+  coupon: serveCommand('coupon'),
+  timesale: serveCommand('timesale'),
+  all: serveCommand('all'),
+  migrate: migrateCommand,
+  topics: topicsCommand,
+  dlq: dlqCommand,
+  help: helpCommand,
+  '--help': helpCommand,
+  '-h': helpCommand,
+}

@@ -1,0 +1,16 @@
+import { loadConfig } from '../config.ts'
+import { allTopics, ensureTopics } from '../platform/kafka.ts'
+import { createLogger } from '../platform/logger.ts'
+import type { Command } from './index.ts'
+
+export const topicsCommand: Command = {
+  summary: 'create the Kafka topics that are missing',
+  usage: 'topics',
+  async run() {
+    const config = loadConfig()
+    const logger = createLogger({ level: config.logLevel, name: 'topics' })
+    const created = await ensureTopics(config.kafka, allTopics(config.kafka.topicPrefix), logger)
+    console.log(created.length > 0 ? `created: ${created.join(', ')}` : 'all topics exist')
+    return 0
+  },
+}

@@ -1,0 +1,185 @@
+/**
+ * The only module that reads `process.env`. Every setting is validated once, defaulted explicitly and
+ * frozen; the rest of the code receives the slice it needs.
+ */
+import { z } from 'zod'
+
+const port = z.coerce.number().int().min(1).max(65_535)
+const positiveInt = z.coerce.number().int().min(1)
+const nonNegativeInt = z.coerce.number().int().min(0)
+
+const brokerList = z
+  .string()
+  .min(1)
+  .transform((value) => value.split(',').map((broker) => broker.trim()))
+  .refine((brokers) => brokers.every((broker) => /^[^\s:]+:\d{1,5}$/.test(broker)), {
+    message: 'must be a comma-separated list of host:port',
+  })
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
+      message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
+    })
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes')
+
+/** Environment variables, their defaults and their constraints. Example values in comments. */
+const schema = z.object({
+  /** `info` | `debug` | `warn` | `error` | `silent` */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Address the HTTP servers bind to, e.g. `0.0.0.0`. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  COUPON_PORT: port.default(3001),
+  TIMESALE_PORT: port.default(3003),
+  /** Largest accepted request body in bytes, e.g. `16384`. */
+  HTTP_BODY_LIMIT: positiveInt.max(10 * 1024 * 1024).default(16_384),
+  /** Token required by admin endpoints (promotion creation, DLQ replay, reconciliation); empty = open. */
+  ADMIN_TOKEN: z.string().default(''),
+
+  /** e.g. `localhost:9092` or `k1:9092,k2:9092,k3:9092` */
+  KAFKA_BROKERS: brokerList.default(['localhost:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('promotion-system'),
+  /** Consumer group of the coupon service. */
+  KAFKA_GROUP_ID: z.string().min(1).default('coupon-service-group'),
+  /** Consumer group of the time-sale service. */
+  TIMESALE_KAFKA_GROUP_ID: z.string().min(1).default('timesale-service-group'),
+  /** Prepended to every topic name; lets tests and tenants use their own topics. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may only contain letters, digits, ".", "_" and "-"')
+    .default(''),
+  KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: positiveInt.max(10).default(1),
+  /** Largest batch one consumer hands to a handler. */
+  CONSUMER_BATCH_SIZE: positiveInt.max(10_000).default(500),
+  /** Attempts after the first one before a message goes to the DLQ. */
+  CONSUMER_MAX_RETRIES: nonNegativeInt.max(10).default(3),
+  /** First retry delay in ms; doubles each attempt. */
+  CONSUMER_RETRY_BACKOFF_MS: nonNegativeInt.max(60_000).default(200),
+  /** Whether `coupon` / `timesale` processes run their Kafka consumer next to the API. */
+  CONSUMER_ENABLED: boolean.default(true),
+
+  /** e.g. `redis://127.0.0.1:6380` */
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6380'),
+  /** Prepended to every Redis key; lets tests share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default(''),
+
+  /** e.g. `postgres://promotion:promotion@127.0.0.1:5433/promotion` */
+  DATABASE_URL: url(['postgres', 'postgresql']).default(
+    'postgres://promotion:promotion@127.0.0.1:5433/promotion',
+  ),
+  PG_POOL_MAX: positiveInt.max(500).default(20),
+
+  /**
+   * Test-only fault injection: comma-separated points at which the process kills itself with SIGKILL,
+   * e.g. `coupon.after-reserve`. Empty in production.
+   */
+  FAULT_INJECTION: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((point) => point.trim())
+        .filter(Boolean),
+    ),
+})
+
+type Env = z.infer<typeof schema>
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[]
+  readonly clientId: string
+  readonly topicPrefix: string
+  readonly partitions: number
+  readonly replicationFactor: number
+}
+
+export interface ConsumerConfig {
+  readonly enabled: boolean
+  readonly batchSize: number
+  readonly maxRetries: number
+  readonly retryBackoffMs: number
+}
+
+export interface HttpConfig {
+  readonly host: string
+  readonly bodyLimit: number
+  readonly adminToken: string
+}
+
+export interface Config {
+  readonly logLevel: Env['LOG_LEVEL']
+  readonly http: HttpConfig
+  readonly coupon: { readonly port: number; readonly groupId: string }
+  readonly timesale: { readonly port: number; readonly groupId: string }
+  readonly kafka: KafkaConfig
+  readonly consumer: ConsumerConfig
+  readonly redis: { readonly url: string; readonly keyPrefix: string }
+  readonly postgres: { readonly url: string; readonly poolMax: number }
+  readonly faultInjection: readonly string[]
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * Validates an environment (by default `process.env`) and returns the frozen configuration.
+ * Empty strings count as unset. Throws {@link ConfigError} naming every invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = schema.safeParse(present)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+  const e = parsed.data
+  return deepFreeze({
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, bodyLimit: e.HTTP_BODY_LIMIT, adminToken: e.ADMIN_TOKEN },
+    coupon: { port: e.COUPON_PORT, groupId: e.KAFKA_GROUP_ID },
+    timesale: { port: e.TIMESALE_PORT, groupId: e.TIMESALE_KAFKA_GROUP_ID },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      partitions: e.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+    },
+    consumer: {
+      enabled: e.CONSUMER_ENABLED,
+      batchSize: e.CONSUMER_BATCH_SIZE,
+      maxRetries: e.CONSUMER_MAX_RETRIES,
+      retryBackoffMs: e.CONSUMER_RETRY_BACKOFF_MS,
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    postgres: { url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX },
+    faultInjection: e.FAULT_INJECTION,
+  })
+}
+
+/** Names and defaults of the variables, for `--help` and the README. */
+export function describeEnv(): Array<{ name: string; default: string }> {
+  const defaults = schema.parse({})
+  return Object.entries(defaults).map(([name, value]) => ({
+    name,
+    default: Array.isArray(value) ? value.join(',') : String(value),
+  }))
+}

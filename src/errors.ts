@@ -1,0 +1,81 @@
+/**
+ * The table of error codes. A code is a stable contract: clients and consumers branch on it, never on
+ * message text. `status` is the HTTP status, `message` the Korean user-facing sentence, and `retryable`
+ * tells a Kafka consumer whether trying again may succeed (a dependency down) or not (a business outcome).
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, retryable: false, message: '요청 값이 올바르지 않습니다.' },
+  INVALID_JSON: { status: 400, retryable: false, message: '요청 본문이 올바른 JSON 형식이 아닙니다.' },
+  NOT_IN_PERIOD: { status: 400, retryable: false, message: '발급(판매) 기간이 아닙니다.' },
+  UNAUTHORIZED: { status: 401, retryable: false, message: '관리자 인증이 필요합니다.' },
+  NOT_FOUND: { status: 404, retryable: false, message: '요청한 경로를 찾을 수 없습니다.' },
+  POLICY_NOT_FOUND: { status: 404, retryable: false, message: '쿠폰 정책을 찾을 수 없습니다.' },
+  TIMESALE_NOT_FOUND: { status: 404, retryable: false, message: '타임세일을 찾을 수 없습니다.' },
+  REQUEST_NOT_FOUND: { status: 404, retryable: false, message: '요청을 찾을 수 없습니다.' },
+  ALREADY_ISSUED: { status: 409, retryable: false, message: '이미 발급받은 쿠폰입니다.' },
+  SOLD_OUT: { status: 409, retryable: false, message: '준비된 수량이 모두 소진되었습니다.' },
+  LIMIT_EXCEEDED: { status: 409, retryable: false, message: '1인당 구매 가능 수량을 초과했습니다.' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '요청 본문이 너무 큽니다.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '지원하지 않는 Content-Type 입니다.' },
+  RATE_LIMITED: {
+    status: 429,
+    retryable: false,
+    message: '요청이 너무 많습니다. 잠시 후 다시 시도해주세요.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    retryable: true,
+    message: '일시적인 오류가 발생했습니다. 잠시 후 다시 시도해주세요.',
+  },
+  LOCK_TIMEOUT: {
+    status: 503,
+    retryable: true,
+    message: '요청이 몰려 처리하지 못했습니다. 잠시 후 다시 시도해주세요.',
+  },
+  DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    message: '서비스를 일시적으로 사용할 수 없습니다. 잠시 후 다시 시도해주세요.',
+  },
+  MALFORMED_MESSAGE: { status: 422, retryable: false, message: '메시지 형식이 올바르지 않습니다.' },
+} as const satisfies Record<string, { status: number; retryable: boolean; message: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export interface AppErrorOptions {
+  /** Overrides the table's Korean message, e.g. to name the offending field. */
+  message?: string
+  cause?: unknown
+  /** Machine-readable context returned to the client, e.g. validation problems. */
+  details?: unknown
+}
+
+/** An error with a stable code from {@link ERRORS}. */
+export class AppError extends Error {
+  override readonly name = 'AppError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly retryable: boolean
+  readonly details: unknown
+
+  constructor(code: ErrorCode, options: AppErrorOptions = {}) {
+    super(options.message ?? ERRORS[code].message, { cause: options.cause })
+    this.code = code
+    this.status = ERRORS[code].status
+    this.retryable = ERRORS[code].retryable
+    this.details = options.details
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value)
+}
+
+/** Whether a failure may go away on retry: business outcomes do not, unknown failures may. */
+export function isRetryable(error: unknown): boolean {
+  return isAppError(error) ? error.retryable : true
+}

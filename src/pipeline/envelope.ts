@@ -1,0 +1,74 @@
+/**
+ * The envelope every request message carries. Glossary:
+ * - request: one accepted v3 call (a coupon issue or an order), identified by `requestId` (UUID);
+ * - outcome: the terminal result of a request, published once to the success or the failures topic;
+ * - dead letter: a message that could not be processed after its retries, kept on the DLQ topic with
+ *   its provenance until replayed.
+ */
+export const SCHEMA_VERSION = 1
+
+/** Header names written by this system. */
+export const HEADERS = {
+  schemaVersion: 'schema-version',
+  requestId: 'request-id',
+  contentType: 'content-type',
+  dlqError: 'dlq-error',
+  dlqErrorCode: 'dlq-error-code',
+  dlqAttempts: 'dlq-attempts',
+  dlqSourceTopic: 'dlq-source-topic',
+  dlqSourcePartition: 'dlq-source-partition',
+  dlqSourceOffset: 'dlq-source-offset',
+  dlqFailedAt: 'dlq-failed-at',
+  replayedFrom: 'replayed-from',
+} as const
+
+/** Thrown by a decoder: the message can never be processed, so it goes to the DLQ without retries. */
+export class MalformedMessageError extends Error {
+  override readonly name = 'MalformedMessageError'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Parses a JSON message value and checks the envelope fields (`v`, `requestId`). Domain fields are checked
+ * by the caller. Throws {@link MalformedMessageError}.
+ */
+export function parseEnvelope(
+  value: Buffer | undefined,
+): Record<string, unknown> & { v: number; requestId: string } {
+  if (!value || value.length === 0) throw new MalformedMessageError('empty message value')
+  let body: unknown
+  try {
+    body = JSON.parse(value.toString('utf8'))
+  } catch {
+    throw new MalformedMessageError('message value is not JSON')
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new MalformedMessageError('message value is not a JSON object')
+  }
+  const record = body as Record<string, unknown>
+  if (record.v !== SCHEMA_VERSION)
+    throw new MalformedMessageError(`unsupported schema version ${String(record.v)}`)
+  if (typeof record.requestId !== 'string' || !UUID.test(record.requestId)) {
+    throw new MalformedMessageError('requestId is missing or not a UUID')
+  }
+  return record as Record<string, unknown> & { v: number; requestId: string }
+}
+
+/** Reads a positive integer id (as a decimal string) from a decoded message field. */
+export function idField(record: Record<string, unknown>, field: string): string {
+  const value = record[field]
+  const text = typeof value === 'number' ? String(value) : value
+  if (typeof text !== 'string' || !/^[1-9]\d{0,17}$/.test(text)) {
+    throw new MalformedMessageError(`${field} is missing or not a positive integer id`)
+  }
+  return text
+}
+
+export function headersFor(requestId: string): Record<string, string> {
+  return {
+    [HEADERS.schemaVersion]: String(SCHEMA_VERSION),
+    [HEADERS.requestId]: requestId,
+    [HEADERS.contentType]: 'application/json',
+  }
+}

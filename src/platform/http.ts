@@ -1,0 +1,209 @@
+import { timingSafeEqual } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
+import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
+import type { Logger } from './logger.ts'
+import { Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
+
+export type { FastifyInstance, FastifyReply, FastifyRequest }
+
+/** The error body of every endpoint (SPEC §2). */
+export interface ErrorBody {
+  statusCode: number
+  code: string
+  message: string
+  path: string
+  timestamp: string
+  details?: unknown
+}
+
+export const errorBodySchema = {
+  type: 'object',
+  required: ['statusCode', 'code', 'message', 'path', 'timestamp'],
+  properties: {
+    statusCode: { type: 'integer', examples: [409] },
+    code: { type: 'string', examples: ['SOLD_OUT'] },
+    message: { type: 'string', examples: [ERRORS.SOLD_OUT.message] },
+    path: { type: 'string', examples: ['/api/coupons/issue'] },
+    timestamp: { type: 'string', format: 'date-time' },
+    details: {},
+  },
+} as const
+
+/** A readiness probe: resolves when the dependency answers, rejects otherwise. */
+export type ReadinessCheck = () => Promise<void>
+
+export interface HttpServerOptions {
+  readonly name: string
+  readonly title: string
+  readonly bodyLimit: number
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly readiness: Record<string, ReadinessCheck>
+}
+
+// Fastify's own error codes that are the client's fault, mapped to ours.
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+}
+
+export function errorBody(
+  request: FastifyRequest,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+) {
+  const body: ErrorBody = {
+    statusCode: status,
+    code,
+    message,
+    path: request.url.split('?')[0] ?? request.url,
+    timestamp: new Date().toISOString(),
+  }
+  if (details !== undefined) body.details = details
+  return body
+}
+
+function toAppError(error: FastifyError): AppError {
+  if (isAppError(error)) return error
+  if (error.validation) {
+    const details = error.validation.map((issue) => ({
+      field: issue.instancePath
+        ? issue.instancePath.slice(1).replaceAll('/', '.')
+        : String(issue.params?.missingProperty ?? ''),
+      rule: issue.keyword,
+      message: issue.message,
+    }))
+    const fields = [...new Set(details.map((detail) => detail.field).filter(Boolean))]
+    const message = fields.length > 0 ? `요청 값이 올바르지 않습니다: ${fields.join(', ')}` : undefined
+    return new AppError('VALIDATION_FAILED', { message, details, cause: error })
+  }
+  const mapped = error.code ? FRAMEWORK_CODES[error.code] : undefined
+  if (mapped) return new AppError(mapped, { cause: error })
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('VALIDATION_FAILED', { cause: error })
+  }
+  return new AppError('INTERNAL_ERROR', { cause: error })
+}
+
+/**
+ * A Fastify server with the house conventions: JSON-schema validation without type coercion of bodies,
+ * a body-size limit, every error in the SPEC §2 shape with a stable code, `/health`, `/ready`, `/metrics`,
+ * an OpenAPI document at `/docs/json` and its page at `/docs`. Routes are added by the caller inside
+ * `register`, so that they appear in the OpenAPI document.
+ */
+export async function createHttpServer(
+  options: HttpServerOptions,
+  register: (app: FastifyInstance) => Promise<void> | void,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One log line per request would cost more than the accept path itself; metrics cover requests.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+
+  // The API speaks JSON only; any other body type is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain')
+
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [options.registry],
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error)
+    if (appError.status >= 500) {
+      request.log.error({ err: error, code: appError.code, url: request.url }, 'request failed')
+    }
+    void reply
+      .code(appError.status)
+      .send(errorBody(request, appError.status, appError.code, appError.message, appError.details))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', ERRORS.NOT_FOUND.message))
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: options.title, version: '1.0.0' },
+      components: {
+        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const entries = Object.entries(options.readiness)
+    const results = await Promise.all(
+      entries.map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 3_000)
+          return [name, 'ok'] as const
+        } catch (error) {
+          return [name, error instanceof Error ? error.message : String(error)] as const
+        }
+      }),
+    )
+    const checks = Object.fromEntries(results)
+    const ready = results.every(([, state]) => state === 'ok')
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
+  })
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(options.registry.contentType).send(await options.registry.metrics())
+  })
+
+  await register(app)
+  await app.ready()
+  return app
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** `onRequest` hook that requires `Authorization: Bearer <token>` when a token is configured. */
+export function requireAdmin(token: string) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!token) return
+    const given = Buffer.from(request.headers.authorization ?? '')
+    const expected = Buffer.from(`Bearer ${token}`)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new AppError('UNAUTHORIZED')
+  }
+}

@@ -1,0 +1,206 @@
+import {
+  Admin,
+  compatibilityPartitioner,
+  type MessageToProduce,
+  ProduceAcks,
+  Producer,
+  stringSerializers,
+} from '@platformatic/kafka'
+import type { KafkaConfig } from '../config.ts'
+import type { Logger } from './logger.ts'
+
+/** The four topics of one flow (SPEC §3). */
+export interface FlowTopics {
+  readonly requests: string
+  readonly success: string
+  readonly failures: string
+  readonly dlq: string
+}
+
+const FLOW_TOPIC_BASES = {
+  coupon: {
+    requests: 'coupon-issue-requests',
+    success: 'coupon-issue-success',
+    failures: 'coupon-issue-failures',
+    dlq: 'coupon-issue-dlq',
+  },
+  timesale: {
+    requests: 'timesale-order-requests',
+    success: 'timesale-order-success',
+    failures: 'timesale-order-failures',
+    dlq: 'timesale-order-dlq',
+  },
+} as const
+
+export type Flow = keyof typeof FLOW_TOPIC_BASES
+
+export function flowTopics(flow: Flow, prefix = ''): FlowTopics {
+  const base = FLOW_TOPIC_BASES[flow]
+  return {
+    requests: prefix + base.requests,
+    success: prefix + base.success,
+    failures: prefix + base.failures,
+    dlq: prefix + base.dlq,
+  }
+}
+
+export function allTopics(prefix = ''): string[] {
+  return (Object.keys(FLOW_TOPIC_BASES) as Flow[]).flatMap((flow) => Object.values(flowTopics(flow, prefix)))
+}
+
+function baseOptions(config: Pick<KafkaConfig, 'brokers' | 'clientId'>, suffix: string) {
+  return {
+    clientId: `${config.clientId}-${suffix}`,
+    bootstrapBrokers: [...config.brokers],
+    connectTimeout: 5_000,
+    timeout: 10_000,
+    retries: 5,
+    retryDelay: 250,
+    // Topics are created explicitly at start with the configured partitions and replication.
+    autocreateTopics: false,
+  }
+}
+
+/**
+ * Creates the topics that do not exist yet with the configured partition count and replication factor.
+ * Existing topics are left as they are. With replication factor ≥ 3, `min.insync.replicas` is 2 so an
+ * `acks=all` write survives the loss of one broker.
+ */
+export async function ensureTopics(
+  config: KafkaConfig,
+  topics: readonly string[],
+  logger: Logger,
+): Promise<string[]> {
+  const admin = new Admin(baseOptions(config, 'admin'))
+  try {
+    const existing = new Set(await admin.listTopics())
+    const missing = topics.filter((topic) => !existing.has(topic))
+    if (missing.length === 0) return []
+    const configs =
+      config.replicationFactor >= 3
+        ? [{ name: 'min.insync.replicas', value: String(config.replicationFactor - 1) }]
+        : []
+    try {
+      await admin.createTopics({
+        topics: missing,
+        partitions: config.partitions,
+        replicas: config.replicationFactor,
+        configs,
+      })
+    } catch (error) {
+      // Another process may have created them in between; only a topic still missing is a failure.
+      const now = new Set(await admin.listTopics())
+      if (missing.some((topic) => !now.has(topic))) throw error
+    }
+    logger.info(
+      { topics: missing, partitions: config.partitions, replicas: config.replicationFactor },
+      'created topics',
+    )
+    return missing
+  } finally {
+    await admin.close()
+  }
+}
+
+export type OutgoingMessage = MessageToProduce<string, string, string, string>
+
+export function createProducer(
+  config: KafkaConfig,
+  suffix: string,
+): Producer<string, string, string, string> {
+  return new Producer({
+    ...baseOptions(config, suffix),
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // Java-client-compatible partitioning: a key lands on the same partition whichever client wrote it.
+    partitioner: compatibilityPartitioner,
+  })
+}
+
+interface Pending {
+  readonly message: OutgoingMessage
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+}
+
+/**
+ * An idempotent, `acks=all` producer that coalesces concurrent single-message sends: while one produce
+ * request is in flight, new messages queue and leave together in the next request. Under a burst this turns
+ * thousands of tiny requests into a few large ones; with no load a message leaves at once. One request at a
+ * time keeps the arrival order of messages within each partition.
+ */
+export class BatchingProducer {
+  readonly #producer: Producer<string, string, string, string>
+  readonly #maxBatch: number
+  #queue: Pending[] = []
+  #inFlight: Promise<void> | undefined
+
+  constructor(producer: Producer<string, string, string, string>, maxBatch = 2_000) {
+    this.#producer = producer
+    this.#maxBatch = maxBatch
+  }
+
+  /** Resolves once the broker acknowledged the message on all in-sync replicas. */
+  send(message: OutgoingMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ message, resolve, reject })
+      if (!this.#inFlight) this.#flush()
+    })
+  }
+
+  /** Sends a list as one request (still behind any request in flight). */
+  async sendAll(messages: readonly OutgoingMessage[]): Promise<void> {
+    await Promise.all(messages.map((message) => this.send(message)))
+  }
+
+  /** Messages waiting for the request in flight. */
+  get queued(): number {
+    return this.#queue.length
+  }
+
+  #flush(): void {
+    const batch = this.#queue.splice(0, this.#maxBatch)
+    if (batch.length === 0) {
+      this.#inFlight = undefined
+      return
+    }
+    this.#inFlight = this.#producer.send({ messages: batch.map((pending) => pending.message) }).then(
+      () => {
+        for (const pending of batch) pending.resolve()
+        this.#flush()
+      },
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error)
+        this.#flush()
+      },
+    )
+  }
+
+  /** Waits for queued messages, then closes the connection. */
+  async close(): Promise<void> {
+    while (this.#inFlight) await this.#inFlight.catch(() => {})
+    await this.#producer.close()
+  }
+
+  get producer(): Producer<string, string, string, string> {
+    return this.#producer
+  }
+}
+
+/** Checks the brokers answer a metadata request. */
+export async function pingKafka(config: KafkaConfig): Promise<void> {
+  const admin = new Admin({ ...baseOptions(config, 'ping'), retries: 0, timeout: 3_000 })
+  try {
+    await admin.listTopics()
+  } finally {
+    await admin.close()
+  }
+}
+
+/** Header values as strings (UTF-8), which is how every message of this system writes them. */
+export function headersToObject(headers: Map<Buffer, Buffer> | Map<string, string>): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [key, value] of headers) result[key.toString()] = value.toString()
+  return result
+}

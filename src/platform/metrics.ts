@@ -1,0 +1,16 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export { Counter, Gauge, Histogram, type Registry }
+
+/** One registry per process, with Node.js process metrics and a `service` label on everything. */
+export function createRegistry(service: string): Registry {
+  const registry = new Registry()
+  registry.setDefaultLabels({ service })
+  collectDefaultMetrics({ register: registry })
+  return registry
+}
+
+/** Latency buckets in seconds, dense below 50 ms where the accept path lives. */
+export const LATENCY_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1, 2, 5, 10,
+]

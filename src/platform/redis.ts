@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { type ChainableCommander, Redis } from 'ioredis'
+
+export type { ChainableCommander, Redis }
+
+export interface RedisOptions {
+  readonly url: string
+  readonly keyPrefix: string
+}
+
+/**
+ * A Redis client that fails fast while disconnected (no unbounded offline queue), so a Kafka consumer sees
+ * a retryable error instead of hanging, and reconnects with a capped backoff.
+ */
+export function createRedis(options: RedisOptions, name = 'promotion'): Redis {
+  return new Redis(options.url, {
+    connectionName: name,
+    keyPrefix: options.keyPrefix,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    connectTimeout: 5_000,
+    commandTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    lazyConnect: false,
+  })
+}
+
+/** A Lua script file: `<name>-<numberOfKeys>.lua`, as in `reserve-coupon-4.lua`. */
+export interface ScriptFile {
+  readonly name: string
+  readonly numberOfKeys: number
+  readonly lua: string
+}
+
+export function readScripts(directory: string): ScriptFile[] {
+  return readdirSync(directory)
+    .filter((file) => file.endsWith('.lua'))
+    .map((file) => {
+      const match = /^(.+)-(\d+)$/.exec(basename(file, '.lua'))
+      if (!match?.[1] || !match[2])
+        throw new Error(`Lua script ${file} must be named <name>-<numberOfKeys>.lua`)
+      const name = match[1].replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+      return { name, numberOfKeys: Number(match[2]), lua: readFileSync(join(directory, file), 'utf8') }
+    })
+}
+
+type ScriptRunner = (...args: Array<string | number>) => Promise<unknown>
+
+/**
+ * Registers Lua scripts as commands. ioredis sends them with EVALSHA and transparently falls back to
+ * EVAL on `NOSCRIPT`, so a Redis restart or failover that forgot the scripts is invisible to callers.
+ */
+export class LuaScripts<Name extends string = string> {
+  readonly #redis: Redis
+  readonly #scripts: Map<string, ScriptFile>
+
+  constructor(redis: Redis, scripts: readonly ScriptFile[]) {
+    this.#redis = redis
+    this.#scripts = new Map(scripts.map((script) => [script.name, script]))
+    for (const script of scripts) {
+      redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua })
+    }
+  }
+
+  /** Runs `name` with its keys (the count must match the file name) and arguments. */
+  run(name: Name, keys: readonly string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
+    return this.#runner(this.#redis, name, keys)(...keys, ...args)
+  }
+
+  /** Queues `name` on a pipeline or transaction; results come with `exec()`. */
+  queue(
+    pipeline: ChainableCommander,
+    name: Name,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number> = [],
+  ) {
+    this.#runner(pipeline, name, keys)(...keys, ...args)
+  }
+
+  #runner(target: Redis | ChainableCommander, name: string, keys: readonly string[]): ScriptRunner {
+    const script = this.#scripts.get(name)
+    if (!script) throw new Error(`Unknown Lua script ${name}`)
+    if (keys.length !== script.numberOfKeys) {
+      throw new Error(`Lua script ${name} takes ${script.numberOfKeys} keys, got ${keys.length}`)
+    }
+    const runner = (target as unknown as Record<string, ScriptRunner>)[name]
+    if (!runner) throw new Error(`Lua script ${name} is not defined on this client`)
+    return runner.bind(target)
+  }
+}

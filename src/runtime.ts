@@ -1,0 +1,154 @@
+import type { Config } from './config.ts'
+import { createBatchHandler, type ProcessorOptions } from './pipeline/processor.ts'
+import { createHttpServer, type FastifyInstance } from './platform/http.ts'
+import {
+  BatchingProducer,
+  createProducer,
+  ensureTopics,
+  type Flow,
+  type FlowTopics,
+  flowTopics,
+  pingKafka,
+} from './platform/kafka.ts'
+import { BatchConsumer, type RawMessage } from './platform/kafka-consumer.ts'
+import { Lifecycle } from './platform/lifecycle.ts'
+import { createLogger, type Logger } from './platform/logger.ts'
+import { createRegistry, type Registry } from './platform/metrics.ts'
+import { createPool, migrate, type Pool } from './platform/postgres.ts'
+import { createRedis, type Redis } from './platform/redis.ts'
+
+/** The shared clients of one service process. Features receive it and take what they use. */
+export interface Runtime {
+  readonly config: Config
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly pool: Pool
+  readonly redis: Redis
+  readonly producer: BatchingProducer
+  readonly lifecycle: Lifecycle
+}
+
+/**
+ * Connects to PostgreSQL (and applies migrations), Redis and Kafka (and creates the topics), so that a
+ * process that starts is a process that can work. Resources close in reverse order on shutdown.
+ */
+export async function createRuntime(config: Config, name: string): Promise<Runtime> {
+  const logger = createLogger({ level: config.logLevel, name })
+  const lifecycle = new Lifecycle(logger)
+  const registry = createRegistry(name)
+
+  await migrate(config.postgres.url, logger)
+  const pool = createPool(config.postgres, logger)
+  lifecycle.add('postgres', () => pool.end())
+
+  const redis = createRedis(config.redis, name)
+  lifecycle.add('redis', () => redis.quit())
+
+  await ensureTopics(config.kafka, allFlowTopics(config), logger)
+  const producer = new BatchingProducer(createProducer(config.kafka, `${name}-producer`))
+  lifecycle.add('kafka producer', () => producer.close())
+
+  return { config, logger, registry, pool, redis, producer, lifecycle }
+}
+
+function allFlowTopics(config: Config): string[] {
+  return (['coupon', 'timesale'] as const).flatMap((flow) =>
+    Object.values(flowTopics(flow, config.kafka.topicPrefix)),
+  )
+}
+
+/** A service: its HTTP routes and, for v3, the consumer of its request topic. */
+export interface Feature<T = unknown> {
+  readonly name: Flow
+  readonly title: string
+  readonly port: (config: Config) => number
+  readonly groupId: (config: Config) => string
+  /** Prepares state before traffic, e.g. rebuilding Redis from PostgreSQL. */
+  readonly prepare?: (runtime: Runtime, topics: FlowTopics) => Promise<void>
+  readonly routes: (app: FastifyInstance, runtime: Runtime, topics: FlowTopics) => void | Promise<void>
+  readonly consumer?: (
+    runtime: Runtime,
+    topics: FlowTopics,
+  ) => Pick<ProcessorOptions<T>, 'decode' | 'process'>
+}
+
+export interface StartedFeature {
+  readonly app: FastifyInstance | undefined
+  readonly consumer: BatchConsumer | undefined
+  readonly url: string | undefined
+}
+
+export interface StartOptions {
+  /** Serve HTTP (default true). */
+  readonly http?: boolean
+  /** Run the consumer (default: `config.consumer.enabled`). */
+  readonly consume?: boolean
+  /** Port override; 0 picks a free one (tests). */
+  readonly port?: number
+  readonly instanceId?: string
+}
+
+/** Starts a feature's HTTP server and/or consumer on a runtime. */
+export async function startFeature<T>(
+  runtime: Runtime,
+  feature: Feature<T>,
+  options: StartOptions = {},
+): Promise<StartedFeature> {
+  const { config, logger, lifecycle } = runtime
+  const topics = flowTopics(feature.name, config.kafka.topicPrefix)
+  await feature.prepare?.(runtime, topics)
+
+  let consumer: BatchConsumer | undefined
+  if ((options.consume ?? config.consumer.enabled) && feature.consumer) {
+    const work = feature.consumer(runtime, topics)
+    consumer = new BatchConsumer({
+      kafka: config.kafka,
+      groupId: feature.groupId(config),
+      topics: [topics.requests],
+      batchSize: config.consumer.batchSize,
+      logger: logger.child({ component: 'consumer', flow: feature.name }),
+      ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+      handle: createBatchHandler<T>({
+        flow: feature.name,
+        topics,
+        ...work,
+        producer: runtime.producer,
+        retry: config.consumer,
+        logger: logger.child({ component: 'pipeline', flow: feature.name }),
+        registry: runtime.registry,
+      }) as (batch: readonly RawMessage[]) => Promise<void>,
+    })
+    await consumer.start()
+    const started = consumer
+    lifecycle.add(`${feature.name} consumer`, () => started.close())
+  }
+
+  let app: FastifyInstance | undefined
+  let url: string | undefined
+  if (options.http ?? true) {
+    app = await createHttpServer(
+      {
+        name: feature.name,
+        title: feature.title,
+        bodyLimit: config.http.bodyLimit,
+        logger,
+        registry: runtime.registry,
+        readiness: {
+          postgres: async () => {
+            await runtime.pool.query('SELECT 1')
+          },
+          redis: async () => {
+            await runtime.redis.ping()
+          },
+          kafka: () => pingKafka(config.kafka),
+        },
+      },
+      (instance) => feature.routes(instance, runtime, topics),
+    )
+    url = await app.listen({ host: config.http.host, port: options.port ?? feature.port(config) })
+    const server = app
+    lifecycle.add(`${feature.name} http`, () => server.close())
+    logger.info({ url, docs: `${url}/docs` }, `${feature.name} service listening`)
+  }
+  return { app, consumer, url }
+}

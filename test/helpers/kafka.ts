@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto'
+import { Consumer } from '@platformatic/kafka'
+import type { Config } from '../../src/config.ts'
+
+export interface ReadMessage {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly key: string | null
+  readonly value: string
+  readonly headers: Record<string, string>
+}
+
+/**
+ * Reads `topics` from the beginning with a throwaway group until `expected` messages arrived (then waits
+ * `settleMs` more to catch extras, e.g. duplicates) or `timeoutMs` passed.
+ */
+export async function readTopics(
+  config: Config,
+  topics: readonly string[],
+  expected: number,
+  { timeoutMs = 30_000, settleMs = 500 } = {},
+): Promise<ReadMessage[]> {
+  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+    clientId: 'test-reader',
+    bootstrapBrokers: [...config.kafka.brokers],
+    groupId: `reader-${randomUUID()}`,
+    autocommit: false,
+    maxWaitTime: 100,
+  })
+  const messages: ReadMessage[] = []
+  const stream = await consumer.consume({ topics: [...topics], mode: 'earliest' })
+  await new Promise<void>((resolve) => {
+    let settleTimer: NodeJS.Timeout | undefined
+    const deadline = setTimeout(resolve, timeoutMs)
+    stream.on('data', (message) => {
+      const headers: Record<string, string> = {}
+      for (const [key, value] of message.headers) headers[key.toString()] = value.toString()
+      messages.push({
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        key: message.key ? message.key.toString() : null,
+        value: message.value ? message.value.toString() : '',
+        headers,
+      })
+      if (messages.length >= expected && !settleTimer) {
+        settleTimer = setTimeout(() => {
+          clearTimeout(deadline)
+          resolve()
+        }, settleMs)
+      }
+    })
+  })
+  await stream.close()
+  await consumer.close(true)
+  return messages
+}
