@@ -1,0 +1,65 @@
+import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
+import type { Faults } from '../platform/faults.ts'
+import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
+import type { Logger } from '../platform/logger.ts'
+import { decodeRequest, outcomeMessage } from './messages.ts'
+import type { CouponRepository } from './repository.ts'
+import type { CouponState } from './state.ts'
+import type { CouponStock } from './stock.ts'
+import type { IssueRequest } from './types.ts'
+
+export interface CouponConsumerDeps {
+  readonly repository: CouponRepository
+  readonly stock: CouponStock
+  readonly state: CouponState
+  readonly producer: BatchingProducer
+  readonly topics: FlowTopics
+  readonly faults: Faults
+  readonly logger: Logger
+}
+
+/**
+ * The v3 consumer's work for a batch, policy by policy (policies in parallel, each in arrival order):
+ * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
+ * 2. persist to PostgreSQL — coupons and outcomes in one transaction, idempotently;
+ * 3. settle Redis — drop reservation records, give back what PostgreSQL refused;
+ * 4. publish each outcome once, then mark it published.
+ * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
+ */
+export function couponConsumer(
+  deps: CouponConsumerDeps,
+): Pick<ProcessorOptions<IssueRequest>, 'decode' | 'process'> {
+  async function processPolicy(policyId: string, requests: IssueRequest[]): Promise<void> {
+    const decisions = await deps.state.withState(policyId, () => deps.stock.reserve(policyId, requests))
+    deps.faults.hit('coupon.after-reserve')
+    const result = await deps.repository.persistBatch(policyId, requests, decisions)
+    deps.faults.hit('coupon.after-persist')
+    await deps.stock.settle(
+      policyId,
+      requests.map((request) => request.requestId),
+      result.refused,
+    )
+    if (result.refused.length > 0) {
+      deps.logger.warn(
+        { policyId, refused: result.refused.length },
+        'PostgreSQL refused coupons Redis reserved',
+      )
+    }
+    await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
+    deps.faults.hit('coupon.after-publish')
+    await deps.repository.markPublished(result.toPublish.map((outcome) => outcome.requestId))
+  }
+
+  return {
+    decode: decodeRequest,
+    async process(batch: readonly Envelope<IssueRequest>[]) {
+      const byPolicy = new Map<string, IssueRequest[]>()
+      for (const { body } of batch) {
+        const group = byPolicy.get(body.policyId)
+        if (group) group.push(body)
+        else byPolicy.set(body.policyId, [body])
+      }
+      await Promise.all([...byPolicy].map(([policyId, requests]) => processPolicy(policyId, requests)))
+    },
+  }
+}

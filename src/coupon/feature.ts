@@ -1,0 +1,64 @@
+import { Faults } from '../platform/faults.ts'
+import type { FlowTopics } from '../platform/kafka.ts'
+import { RedisLock } from '../platform/lock.ts'
+import type { Feature, Runtime } from '../runtime.ts'
+import { couponConsumer } from './consumer.ts'
+import { PolicyCache } from './policy-cache.ts'
+import { CouponRepository } from './repository.ts'
+import { registerCouponRoutes } from './routes.ts'
+import { CouponService } from './service.ts'
+import { CouponState } from './state.ts'
+import { CouponStock } from './stock.ts'
+import type { StrategyDeps } from './strategies/deps.ts'
+import type { IssueRequest } from './types.ts'
+
+/** Builds the coupon domain's objects once per runtime. */
+function wire(runtime: Runtime, topics: FlowTopics): StrategyDeps & { faults: Faults } {
+  const logger = runtime.logger.child({ flow: 'coupon' })
+  const repository = new CouponRepository(runtime.pool)
+  const stock = new CouponStock(runtime.redis)
+  return {
+    repository,
+    stock,
+    state: new CouponState(repository, stock, logger),
+    policies: new PolicyCache(repository),
+    lock: new RedisLock(runtime.redis),
+    producer: runtime.producer,
+    topics,
+    logger,
+    now: () => new Date(),
+    faults: new Faults(runtime.config.faultInjection, logger),
+  }
+}
+
+const wired = new WeakMap<Runtime, ReturnType<typeof wire>>()
+function deps(runtime: Runtime, topics: FlowTopics) {
+  let existing = wired.get(runtime)
+  if (!existing) {
+    existing = wire(runtime, topics)
+    wired.set(runtime, existing)
+  }
+  return existing
+}
+
+/** The coupon service (port 3001): first-come coupon issuance. */
+export const couponFeature: Feature<IssueRequest> = {
+  name: 'coupon',
+  title: 'Coupon service',
+  port: (config) => config.coupon.port,
+  groupId: (config) => config.coupon.groupId,
+  prepare: async (runtime, topics) => {
+    const { state, logger } = deps(runtime, topics)
+    const count = await state.warmUp()
+    logger.info({ policies: count }, 'coupon state ready')
+  },
+  routes: (app, runtime, topics) => {
+    const d = deps(runtime, topics)
+    registerCouponRoutes(app, {
+      service: new CouponService(d),
+      adminToken: runtime.config.http.adminToken,
+      dlq: { kafka: runtime.config.kafka, topics, pool: runtime.pool, producer: runtime.producer },
+    })
+  },
+  consumer: (runtime, topics) => couponConsumer(deps(runtime, topics)),
+}

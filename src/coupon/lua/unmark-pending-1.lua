@@ -1,0 +1,8 @@
+-- Forgets a pending mark whose request never reached Kafka, so the user may try again.
+-- KEYS[1]  {c:ID}:pending   hash: userId -> "requestId|acceptedAtMs"
+-- ARGV[1]  userId
+-- ARGV[2]  requestId
+-- returns  1 when removed, 0 when the entry belonged to another request
+local pending = redis.call('HGET', KEYS[1], ARGV[1])
+if pending and string.sub(pending, 1, #ARGV[2]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0

@@ -1,0 +1,217 @@
+import type { DeadLetterDeps } from '../pipeline/dlq.ts'
+import { errorBodySchema, type FastifyInstance, requireAdmin } from '../platform/http.ts'
+import { registerDlqRoutes } from '../shared/dlq-routes.ts'
+import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import type { CouponService } from './service.ts'
+import type { PolicyWithCounts } from './types.ts'
+
+const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema }
+
+const policySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', examples: ['1'] },
+    title: { type: 'string' },
+    totalQuantity: { type: 'integer' },
+    issuedQuantity: { type: 'integer' },
+    remainingQuantity: { type: 'integer' },
+    startTime: { type: 'string', format: 'date-time' },
+    endTime: { type: 'string', format: 'date-time' },
+    discountType: { type: 'string', enum: ['FIXED', 'PERCENTAGE'] },
+    discountValue: { type: 'number' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const
+
+const issuedSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ISSUED'] },
+    couponId: { type: 'string' },
+    policyId: { type: 'string' },
+    userId: { type: 'string' },
+    issuedAt: { type: 'string', format: 'date-time' },
+  },
+} as const
+
+const pendingSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['PENDING'] },
+    message: { type: 'string' },
+    policyId: { type: 'string' },
+    userId: { type: 'string' },
+    requestId: { type: 'string', format: 'uuid' },
+  },
+} as const
+
+const pageQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^(?:[1-9][0-9]?|100)$', description: '1–100, default 50' },
+    offset: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'default 0' },
+  },
+} as const
+
+function present(policy: PolicyWithCounts) {
+  return { ...policy, startTime: policy.startTime.toISOString(), endTime: policy.endTime.toISOString() }
+}
+
+export interface CouponRouteDeps {
+  readonly service: CouponService
+  readonly adminToken: string
+  readonly dlq: DeadLetterDeps
+}
+
+/** HTTP routes of the coupon service (SPEC §2). */
+export function registerCouponRoutes(
+  app: FastifyInstance,
+  { service, adminToken, dlq }: CouponRouteDeps,
+): void {
+  app.post<{
+    Body: {
+      title: string
+      totalQuantity: number
+      startTime: string
+      endTime: string
+      discountType: 'FIXED' | 'PERCENTAGE'
+      discountValue: number
+    }
+  }>(
+    '/api/coupons/policies',
+    {
+      onRequest: requireAdmin(adminToken),
+      schema: {
+        tags: ['coupon'],
+        summary: 'Create a coupon policy',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['title', 'totalQuantity', 'startTime', 'endTime', 'discountType', 'discountValue'],
+          properties: {
+            title: { type: 'string', minLength: 1, maxLength: 200 },
+            totalQuantity: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+            startTime: { type: 'string', format: 'date-time' },
+            endTime: { type: 'string', format: 'date-time' },
+            discountType: { type: 'string', enum: ['FIXED', 'PERCENTAGE'] },
+            discountValue: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
+          },
+        },
+        response: { 201: policySchema, 400: errorBodySchema, 401: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const policy = await service.createPolicy({
+        ...body,
+        startTime: new Date(body.startTime),
+        endTime: new Date(body.endTime),
+      })
+      return reply.code(201).send(present(policy))
+    },
+  )
+
+  app.get<{ Querystring: { limit?: string; offset?: string } }>(
+    '/api/coupons/policies',
+    {
+      schema: {
+        tags: ['coupon'],
+        summary: 'List coupon policies, newest first',
+        querystring: pageQuerySchema,
+      },
+    },
+    async (request) => {
+      const policies = await service.listPolicies(
+        Number(request.query.limit ?? 50),
+        Number(request.query.offset ?? 0),
+      )
+      return policies.map(present)
+    },
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/api/coupons/policies/:id',
+    {
+      schema: {
+        tags: ['coupon'],
+        summary: 'A coupon policy with live issued and remaining quantities',
+        params: { type: 'object', properties: { id: idParamSchema } },
+        response: { 200: policySchema, 404: errorBodySchema },
+      },
+    },
+    async (request) => present(await service.getPolicy(request.params.id)),
+  )
+
+  app.post<{
+    Querystring: { strategy: Strategy }
+    Body: { policyId: string | number; userId: string | number }
+  }>(
+    '/api/coupons/issue',
+    {
+      schema: {
+        tags: ['coupon'],
+        summary: 'Issue a coupon: v1 DB transaction, v2 Redis lock (201 ISSUED), v3 Kafka (202 PENDING)',
+        querystring: strategyQuerySchema,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['policyId', 'userId'],
+          properties: { policyId: idSchema, userId: idSchema },
+        },
+        response: { 201: issuedSchema, 202: pendingSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.issue(request.query.strategy, {
+        policyId: String(request.body.policyId),
+        userId: String(request.body.userId),
+      })
+      return reply.code(result.status === 'PENDING' ? 202 : 201).send(result)
+    },
+  )
+
+  app.get<{ Params: { requestId: string } }>(
+    '/api/coupons/requests/:requestId',
+    {
+      schema: {
+        tags: ['coupon'],
+        summary: 'Status of a v3 request: PENDING, ISSUED or FAILED (with code)',
+        params: { type: 'object', properties: { requestId: { type: 'string', format: 'uuid' } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              requestId: { type: 'string' },
+              status: { type: 'string', enum: ['PENDING', 'ISSUED', 'FAILED'] },
+              code: { type: ['string', 'null'] },
+              couponId: { type: ['string', 'null'] },
+              policyId: { type: 'string' },
+              userId: { type: 'string' },
+              updatedAt: { type: 'string', format: 'date-time' },
+            },
+          },
+          404: errorBodySchema,
+        },
+      },
+    },
+    async (request) => service.requestStatus(request.params.requestId),
+  )
+
+  app.get<{ Params: { userId: string } }>(
+    '/api/coupons/users/:userId',
+    {
+      schema: {
+        tags: ['coupon'],
+        summary: "A user's coupons, newest first",
+        params: { type: 'object', properties: { userId: idParamSchema } },
+      },
+    },
+    async (request) => {
+      const coupons = await service.couponsOfUser(request.params.userId)
+      return coupons.map((coupon) => ({ ...coupon, issuedAt: coupon.issuedAt.toISOString() }))
+    },
+  )
+
+  registerDlqRoutes(app, '/api/coupons', adminToken, dlq)
+}

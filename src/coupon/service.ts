@@ -1,0 +1,91 @@
+import { AppError } from '../errors.ts'
+import type { Strategy } from '../shared/strategy.ts'
+import type { Issued, Pending, StrategyDeps } from './strategies/deps.ts'
+import { issueV1 } from './strategies/v1.ts'
+import { issueV2 } from './strategies/v2.ts'
+import { issueV3 } from './strategies/v3.ts'
+import type { Coupon, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
+
+export interface IssueInput {
+  readonly policyId: string
+  readonly userId: string
+}
+
+const STRATEGIES: Record<Strategy, (deps: StrategyDeps, input: IssueInput) => Promise<Issued | Pending>> = {
+  v1: issueV1,
+  v2: issueV2,
+  v3: issueV3,
+}
+
+/** The status of a v3 request: terminal from PostgreSQL, or pending while only Redis knows it. */
+export type RequestStatus =
+  | (Omit<Outcome, 'acceptedAt' | 'settledAt'> & { updatedAt: string })
+  | { requestId: string; status: 'PENDING'; policyId: string; userId: string; updatedAt: string }
+
+/** Use cases of the coupon service; knows nothing of HTTP or Kafka clients. */
+export class CouponService {
+  readonly #deps: StrategyDeps
+
+  constructor(deps: StrategyDeps) {
+    this.#deps = deps
+  }
+
+  /** Creates a policy and its Redis state at once, so it is issuable as soon as its window opens. */
+  async createPolicy(input: NewPolicy): Promise<PolicyWithCounts> {
+    if (input.startTime >= input.endTime) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: '요청 값이 올바르지 않습니다: startTime은 endTime보다 빨라야 합니다.',
+      })
+    }
+    if (input.endTime <= this.#deps.now()) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: '요청 값이 올바르지 않습니다: endTime이 이미 지났습니다.',
+      })
+    }
+    if (input.discountType === 'PERCENTAGE' && input.discountValue > 100) {
+      throw new AppError('VALIDATION_FAILED', {
+        message: '요청 값이 올바르지 않습니다: 정률 할인은 100% 이하여야 합니다.',
+      })
+    }
+    const policy = await this.#deps.repository.insertPolicy(input)
+    this.#deps.policies.put(policy)
+    await this.#deps.state.rebuild(policy.id)
+    return policy
+  }
+
+  async getPolicy(id: string): Promise<PolicyWithCounts> {
+    const policy = await this.#deps.repository.findPolicy(id)
+    if (!policy) throw new AppError('POLICY_NOT_FOUND')
+    return policy
+  }
+
+  listPolicies(limit: number, offset: number): Promise<PolicyWithCounts[]> {
+    return this.#deps.repository.listPolicies(limit, offset)
+  }
+
+  /** Issues with the chosen strategy: v1/v2 answer the final result, v3 answers PENDING. */
+  issue(strategy: Strategy, input: IssueInput): Promise<Issued | Pending> {
+    return STRATEGIES[strategy](this.#deps, input)
+  }
+
+  async requestStatus(requestId: string): Promise<RequestStatus> {
+    const outcome = await this.#deps.repository.findOutcome(requestId)
+    if (outcome) {
+      const { acceptedAt: _, settledAt, ...rest } = outcome
+      return { ...rest, updatedAt: settledAt.toISOString() }
+    }
+    const pending = await this.#deps.stock.lookupRequest(requestId)
+    if (!pending) throw new AppError('REQUEST_NOT_FOUND')
+    return {
+      requestId,
+      status: 'PENDING',
+      policyId: pending.policyId,
+      userId: pending.userId,
+      updatedAt: new Date(pending.acceptedAt).toISOString(),
+    }
+  }
+
+  couponsOfUser(userId: string): Promise<Array<Coupon & { policyTitle: string }>> {
+    return this.#deps.repository.couponsOfUser(userId)
+  }
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
+import type { Decision } from './types.ts'
+
+const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
+type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 'installState'
+
+/** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
+const PENDING_STALE_MS = 60_000
+/** How long the request index used by the status endpoint lives. */
+const REQUEST_INDEX_TTL_S = 7 * 24 * 3600
+const BUILD_CHUNK = 1_000
+
+/** All keys of a policy share the `{c:<id>}` hash tag, so its scripts work on Redis Cluster. */
+function keys(policyId: string) {
+  const tag = `{c:${policyId}}`
+  return {
+    meta: `${tag}:meta`,
+    holders: `${tag}:holders`,
+    pending: `${tag}:pending`,
+    outcomes: `${tag}:outcomes`,
+    build: () => `${tag}:holders:build:${randomUUID()}`,
+  }
+}
+
+export type AcceptCheck = 'ACCEPTED' | 'ALREADY_ISSUED' | 'ALREADY_PENDING' | 'SOLD_OUT'
+const ACCEPT_RESULTS: Record<number, AcceptCheck> = {
+  0: 'ACCEPTED',
+  1: 'ALREADY_ISSUED',
+  2: 'ALREADY_PENDING',
+  3: 'SOLD_OUT',
+}
+
+/** Thrown when a policy's Redis state is missing and must be rebuilt from PostgreSQL. */
+export class MissingStateError extends Error {
+  override readonly name = 'MissingStateError'
+}
+
+/** The state PostgreSQL holds for a policy, from which Redis is rebuilt. */
+export interface PolicySnapshot {
+  readonly totalQuantity: number
+  /** userId → requestId of every issued coupon. */
+  readonly holders: ReadonlyArray<readonly [string, string]>
+}
+
+/**
+ * The Redis side of coupon stock. Redis is a fast, rebuildable copy: PostgreSQL is the record, and every
+ * decision here is one Lua script, never a read in JavaScript followed by a write.
+ */
+export class CouponStock {
+  readonly #redis: Redis
+  readonly #scripts: LuaScripts<ScriptName>
+
+  constructor(redis: Redis) {
+    this.#redis = redis
+    this.#scripts = new LuaScripts(redis, SCRIPTS)
+  }
+
+  /**
+   * Accept-path filter: marks the user pending unless issued, already pending or sold out. Throws
+   * {@link MissingStateError} when the policy's state is gone.
+   */
+  async accept(policyId: string, userId: string, requestId: string, now = Date.now()): Promise<AcceptCheck> {
+    const k = keys(policyId)
+    const code = await this.#scripts.run(
+      'accept',
+      [k.meta, k.holders, k.pending],
+      [userId, requestId, now, PENDING_STALE_MS],
+    )
+    if (code === -1) throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
+    const result = ACCEPT_RESULTS[Number(code)]
+    if (!result) throw new Error(`unexpected accept result ${String(code)}`)
+    return result
+  }
+
+  /** Undoes {@link accept} for a request that could not be published. */
+  async unmarkPending(policyId: string, userId: string, requestId: string): Promise<void> {
+    await this.#scripts.run('unmarkPending', [keys(policyId).pending], [userId, requestId])
+  }
+
+  /**
+   * Decides requests of one policy in order; idempotent per request id. Throws {@link MissingStateError}
+   * when the policy's state is gone.
+   */
+  async reserve(
+    policyId: string,
+    requests: ReadonlyArray<{ requestId: string; userId: string }>,
+  ): Promise<Decision[]> {
+    const k = keys(policyId)
+    const args = requests.flatMap((request) => [request.requestId, request.userId])
+    const result = (await this.#scripts.run(
+      'reserve',
+      [k.meta, k.holders, k.pending, k.outcomes],
+      args,
+    )) as string[]
+    if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
+    return result as Decision[]
+  }
+
+  /** Forgets reservation records PostgreSQL now holds and gives back coupons it refused. */
+  async settle(
+    policyId: string,
+    settledRequestIds: readonly string[],
+    refused: ReadonlyArray<{ requestId: string; userId: string }>,
+  ): Promise<number> {
+    const k = keys(policyId)
+    const args = [
+      settledRequestIds.length,
+      ...settledRequestIds,
+      ...refused.flatMap((r) => [r.requestId, r.userId]),
+    ]
+    return Number(await this.#scripts.run('settle', [k.holders, k.outcomes, k.pending], args))
+  }
+
+  /** Records a coupon issued in PostgreSQL by v1/v2. */
+  async claim(policyId: string, userId: string, requestId: string): Promise<void> {
+    const k = keys(policyId)
+    await this.#scripts.run('claim', [k.meta, k.holders], [userId, requestId])
+  }
+
+  async hasState(policyId: string): Promise<boolean> {
+    return (await this.#redis.exists(keys(policyId).meta)) === 1
+  }
+
+  /**
+   * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
+   * wins. Returns whether it installed.
+   */
+  async install(policyId: string, snapshot: PolicySnapshot, replace = false): Promise<boolean> {
+    const k = keys(policyId)
+    const build = k.build()
+    for (let start = 0; start < snapshot.holders.length; start += BUILD_CHUNK) {
+      const chunk = snapshot.holders.slice(start, start + BUILD_CHUNK).flat()
+      await this.#redis.hset(build, ...chunk)
+    }
+    if (snapshot.holders.length > 0) await this.#redis.pexpire(build, 60_000)
+    const installed = await this.#scripts.run(
+      'installState',
+      [k.meta, k.holders, build],
+      [snapshot.totalQuantity, replace ? 1 : 0],
+    )
+    return installed === 1
+  }
+
+  /** Coupons taken according to Redis (issued + reserved). */
+  async taken(policyId: string): Promise<number> {
+    return this.#redis.hlen(keys(policyId).holders)
+  }
+
+  async pendingCount(policyId: string): Promise<number> {
+    return this.#redis.hlen(keys(policyId).pending)
+  }
+
+  /** Remembers which policy a request belongs to, for the status endpoint, while it is pending. */
+  async indexRequest(requestId: string, policyId: string, userId: string, acceptedAt: number): Promise<void> {
+    await this.#redis.set(
+      `c:req:${requestId}`,
+      `${policyId}|${userId}|${acceptedAt}`,
+      'EX',
+      REQUEST_INDEX_TTL_S,
+    )
+  }
+
+  async lookupRequest(
+    requestId: string,
+  ): Promise<{ policyId: string; userId: string; acceptedAt: number } | undefined> {
+    const value = await this.#redis.get(`c:req:${requestId}`)
+    if (!value) return undefined
+    const [policyId = '', userId = '', acceptedAt = '0'] = value.split('|')
+    return { policyId, userId, acceptedAt: Number(acceptedAt) }
+  }
+}

@@ -1,0 +1,38 @@
+import type { BatchingProducer, FlowTopics } from '../../platform/kafka.ts'
+import type { RedisLock } from '../../platform/lock.ts'
+import type { Logger } from '../../platform/logger.ts'
+import type { PolicyCache } from '../policy-cache.ts'
+import type { CouponRepository } from '../repository.ts'
+import type { CouponState } from '../state.ts'
+import type { CouponStock } from '../stock.ts'
+
+/** What the issue strategies may touch. */
+export interface StrategyDeps {
+  readonly repository: CouponRepository
+  readonly stock: CouponStock
+  readonly state: CouponState
+  readonly policies: PolicyCache
+  readonly lock: RedisLock
+  readonly producer: BatchingProducer
+  readonly topics: FlowTopics
+  readonly logger: Logger
+  readonly now: () => Date
+}
+
+/** The synchronous strategies' answer. */
+export interface Issued {
+  readonly status: 'ISSUED'
+  readonly couponId: string
+  readonly policyId: string
+  readonly userId: string
+  readonly issuedAt: string
+}
+
+/** The asynchronous strategy's answer (the seed's JSON plus `requestId`). */
+export interface Pending {
+  readonly status: 'PENDING'
+  readonly message: string
+  readonly policyId: string
+  readonly userId: string
+  readonly requestId: string
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto'
+import { AppError } from '../../errors.ts'
+import { requestMessage } from '../messages.ts'
+import type { IssueInput } from '../service.ts'
+import type { Pending, StrategyDeps } from './deps.ts'
+import { policyInWindow } from './window.ts'
+
+export const PENDING_MESSAGE = '쿠폰 발급 요청이 접수되었습니다. 잠시 후 확인해주세요.'
+
+/**
+ * v3 — the accept path: cached policy and window, a Redis filter (already issued, already pending, sold
+ * out), publish to `coupon-issue-requests` keyed by policy id, and answer PENDING only once the broker
+ * acknowledged the message. The consumer makes the decision.
+ */
+export async function issueV3(deps: StrategyDeps, { policyId, userId }: IssueInput): Promise<Pending> {
+  await policyInWindow(deps, policyId)
+  const requestId = randomUUID()
+  const acceptedAt = deps.now().getTime()
+  const check = await deps.state.withState(policyId, () =>
+    deps.stock.accept(policyId, userId, requestId, acceptedAt),
+  )
+  if (check === 'ALREADY_ISSUED' || check === 'ALREADY_PENDING') throw new AppError('ALREADY_ISSUED')
+  if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
+  try {
+    await Promise.all([
+      deps.stock.indexRequest(requestId, policyId, userId, acceptedAt),
+      deps.producer.send(requestMessage(deps.topics, { requestId, policyId, userId, acceptedAt })),
+    ])
+  } catch (error) {
+    deps.logger.error({ err: error, policyId, userId, requestId }, 'could not publish a coupon request')
+    await deps.stock.unmarkPending(policyId, userId, requestId).catch(() => {})
+    throw new AppError('DEPENDENCY_UNAVAILABLE', { cause: error })
+  }
+  return { status: 'PENDING', message: PENDING_MESSAGE, policyId, userId, requestId }
+}
