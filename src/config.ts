@@ -61,6 +61,11 @@ const schema = z.object({
   CONSUMER_MAX_RETRIES: nonNegativeInt.max(10).default(3),
   /** First retry delay in ms; doubles each attempt. */
   CONSUMER_RETRY_BACKOFF_MS: nonNegativeInt.max(60_000).default(200),
+  /**
+   * How long the group waits for a silent consumer before giving its partitions to others, in ms.
+   * The broker accepts 6000–1800000 by default.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(10_000),
   /** Whether `coupon` / `timesale` processes run their Kafka consumer next to the API. */
   CONSUMER_ENABLED: boolean.default(true),
 
@@ -105,6 +110,7 @@ export interface ConsumerConfig {
   readonly batchSize: number
   readonly maxRetries: number
   readonly retryBackoffMs: number
+  readonly sessionTimeoutMs: number
 }
 
 export interface HttpConfig {
@@ -168,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchSize: e.CONSUMER_BATCH_SIZE,
       maxRetries: e.CONSUMER_MAX_RETRIES,
       retryBackoffMs: e.CONSUMER_RETRY_BACKOFF_MS,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     postgres: { url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX },

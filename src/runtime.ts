@@ -106,6 +106,7 @@ export async function startFeature<T>(
       groupId: feature.groupId(config),
       topics: [topics.requests],
       batchSize: config.consumer.batchSize,
+      sessionTimeoutMs: config.consumer.sessionTimeoutMs,
       logger: logger.child({ component: 'consumer', flow: feature.name }),
       ...(options.instanceId ? { instanceId: options.instanceId } : {}),
       handle: createBatchHandler<T>({

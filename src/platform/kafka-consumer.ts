@@ -11,6 +11,8 @@ export interface BatchConsumerOptions {
   readonly topics: readonly string[]
   /** Most messages handed to one `handle` call. */
   readonly batchSize: number
+  /** How long the group waits for a silent member, in ms. */
+  readonly sessionTimeoutMs?: number
   /** Called with messages in partition order; offsets are committed only after it resolves. */
   readonly handle: (batch: readonly RawMessage[]) => Promise<void>
   readonly logger: Logger
@@ -55,9 +57,9 @@ export class BatchConsumer {
       maxWaitTime: 50,
       minBytes: 1,
       maxBytes: 8 * 1024 * 1024,
-      sessionTimeout: 15_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       rebalanceTimeout: 30_000,
-      heartbeatInterval: 1_000,
+      heartbeatInterval: Math.min(1_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 4)),
       highWaterMark: options.batchSize * 2,
       connectTimeout: 5_000,
       timeout: 10_000,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Runtime } from '../../src/runtime.ts'
-import { eventually } from '../helpers/stack.ts'
 import { post } from '../helpers/http.ts'
+import { eventually } from '../helpers/stack.ts'
 
 export interface PolicyOptions {
   readonly total: number
@@ -10,7 +10,10 @@ export interface PolicyOptions {
   readonly endsInMs?: number
 }
 
-export async function createPolicy(url: string, { total, startsInMs = -60_000, endsInMs = 3_600_000 }: PolicyOptions) {
+export async function createPolicy(
+  url: string,
+  { total, startsInMs = -60_000, endsInMs = 3_600_000 }: PolicyOptions,
+) {
   const response = await post<{ id: string }>(`${url}/api/coupons/policies`, {
     title: `test policy ${total}`,
     totalQuantity: total,
@@ -39,7 +42,12 @@ export interface PolicyState {
 }
 
 export async function policyState(runtime: Runtime, policyId: string): Promise<PolicyState> {
-  const { rows } = await runtime.pool.query<{ total: number; issued: number; coupons: string; users: string }>(
+  const { rows } = await runtime.pool.query<{
+    total: number
+    issued: number
+    coupons: string
+    users: string
+  }>(
     `SELECT p.total_quantity AS total, p.issued_quantity AS issued,
             (SELECT count(*) FROM coupons c WHERE c.policy_id = p.id) AS coupons,
             (SELECT count(DISTINCT user_id) FROM coupons c WHERE c.policy_id = p.id) AS users

@@ -18,7 +18,10 @@ describe('coupon issuance under concurrency, per strategy', () => {
       const policyId = await createPolicy(service.url, { total: 100 })
       const users = userIds(1000)
       const responses = await runLimited(
-        users.map((userId) => () => post(`${service.url}/api/coupons/issue?strategy=${strategy}`, { policyId, userId })),
+        users.map(
+          (userId) => () =>
+            post(`${service.url}/api/coupons/issue?strategy=${strategy}`, { policyId, userId }),
+        ),
         100,
       )
       const counts = tally(responses)
@@ -31,9 +34,15 @@ describe('coupon issuance under concurrency, per strategy', () => {
           'SELECT status, code, count(*) AS n FROM coupon_requests WHERE policy_id = $1 GROUP BY 1, 2',
           [policyId],
         )
-        const outcomes = Object.fromEntries(rows.map((row) => [`${row.status}:${row.code ?? ''}`, Number(row.n)]))
+        const outcomes = Object.fromEntries(
+          rows.map((row) => [`${row.status}:${row.code ?? ''}`, Number(row.n)]),
+        )
         assert.equal(outcomes['ISSUED:'], 100, JSON.stringify(outcomes))
-        assert.equal((outcomes['FAILED:SOLD_OUT'] ?? 0) + (counts['409:SOLD_OUT'] ?? 0), 900, JSON.stringify(outcomes))
+        assert.equal(
+          (outcomes['FAILED:SOLD_OUT'] ?? 0) + (counts['409:SOLD_OUT'] ?? 0),
+          900,
+          JSON.stringify(outcomes),
+        )
       } else {
         assert.deepEqual(counts, { '201': 100, '409:SOLD_OUT': 900 })
       }
@@ -46,7 +55,9 @@ describe('coupon issuance under concurrency, per strategy', () => {
       const policyId = await createPolicy(service.url, { total: 10 })
       const [userId] = userIds(1)
       const responses = await Promise.all(
-        Array.from({ length: 50 }, () => post(`${service.url}/api/coupons/issue?strategy=${strategy}`, { policyId, userId })),
+        Array.from({ length: 50 }, () =>
+          post(`${service.url}/api/coupons/issue?strategy=${strategy}`, { policyId, userId }),
+        ),
       )
       const counts = tally(responses)
       const winner = strategy === 'v3' ? '202' : '201'
@@ -65,7 +76,8 @@ describe('coupon issuance under concurrency, per strategy', () => {
     const strategyOf = (index: number) => STRATEGIES[index % 3] as string
     const responses = await runLimited(
       users.map(
-        (userId, index) => () => post(`${service.url}/api/coupons/issue?strategy=${strategyOf(index)}`, { policyId, userId }),
+        (userId, index) => () =>
+          post(`${service.url}/api/coupons/issue?strategy=${strategyOf(index)}`, { policyId, userId }),
       ),
       60,
     )

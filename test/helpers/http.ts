@@ -20,8 +20,11 @@ export async function request<T = Record<string, unknown>>(
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T }
 }
 
-export const post = <T = Record<string, unknown>>(url: string, body?: unknown, headers?: Record<string, string>) =>
-  request<T>('POST', url, body, headers)
+export const post = <T = Record<string, unknown>>(
+  url: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => request<T>('POST', url, body, headers)
 export const get = <T = Record<string, unknown>>(url: string) => request<T>('GET', url)
 
 /** Counts answers by `status` or `code`, e.g. `{ '201': 100, '409:SOLD_OUT': 900 }`. */

@@ -30,6 +30,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     KAFKA_GROUP_ID: `coupon-t${id}`,
     TIMESALE_KAFKA_GROUP_ID: `timesale-t${id}`,
     CONSUMER_RETRY_BACKOFF_MS: '50',
+    // The broker's minimum: a killed consumer's partitions move on quickly.
+    CONSUMER_SESSION_TIMEOUT_MS: '6000',
     ...overrides,
   })
 }
@@ -42,8 +44,8 @@ export interface TestService {
 }
 
 /** Starts a feature in this process on a free port against the real stack. */
-export async function startTestService(
-  feature: Feature,
+export async function startTestService<T>(
+  feature: Feature<T>,
   config: Config = testConfig(),
   options: StartOptions = {},
 ): Promise<TestService> {

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket, connect } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 
 /**
  * A TCP proxy in front of a real server, to simulate that server going down for one client only: `cut()`
