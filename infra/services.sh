@@ -1,0 +1,111 @@
+# The two application services (coupon, timesale) as background processes. Sourced by stack.sh.
+# shellcheck shell=bash
+
+SERVICES=(coupon timesale)
+SERVICES_READY_TIMEOUT="${SERVICES_READY_TIMEOUT:-60}"
+
+service_port() { case "$1" in coupon) printf '%s' "$COUPON_PORT" ;; timesale) printf '%s' "$TIMESALE_PORT" ;; esac; }
+# Only the service name is matched: a service may rewrite its process title.
+service_pid() { read_live_pid "$(pid_file "$1")" "$1"; }
+service_health() { curl -fs -m 2 -o /dev/null "http://localhost:$(service_port "$1")/health" 2>/dev/null; }
+
+# True when the entry point exists; it is developed separately and may not be there yet.
+services_available() {
+  [[ -f "$ROOT_DIR/src/main.ts" ]] && return 0
+  log services "src/main.ts does not exist yet; coupon and timesale are not started"
+  return 1
+}
+
+service_launch() { # service_launch <name>
+  local name="$1" port pid node="$ROOT_DIR/node_modules/.bin/node"
+  port="$(service_port "$name")"
+  if pid="$(service_pid "$name")"; then
+    log "$name" "already running (pid $pid, port $port)"
+    return 0
+  fi
+  [[ -x "$node" ]] || die "$name" "node_modules/.bin/node missing; run: bash infra/stack.sh install"
+  require_free_port "$name" "$port"
+  ensure_local_dirs
+  printf '\n===== [stack] %s start %s =====\n' "$name" "$(date -Is)" >>"$LOG_DIR/$name.log"
+  # The services read their own defaults; the local ports are passed explicitly so that
+  # LOCAL_*_PORT overrides reach them, while external URLs pass through untouched.
+  (
+    cd "$ROOT_DIR" || exit 1
+    KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}" \
+      REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}" \
+      DATABASE_URL="${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}" \
+      COUPON_PORT="$COUPON_PORT" TIMESALE_PORT="$TIMESALE_PORT" \
+      setsid nohup "$node" src/main.ts "$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+    echo $! >"$(pid_file "$name")"
+  )
+  log "$name" "starting (pid $(cat "$(pid_file "$name")"), log ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
+}
+
+service_wait_ready() { # service_wait_ready <name> <deadline-epoch>
+  local name="$1" deadline="$2" pid
+  while ! service_health "$name"; do
+    if ! pid="$(service_pid "$name")"; then
+      show_log_tail "$LOG_DIR/$name.log" 40
+      die "$name" "the process exited during startup (see ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
+    fi
+    if (( $(date +%s) >= deadline )); then
+      show_log_tail "$LOG_DIR/$name.log" 40
+      die "$name" "/health on port $(service_port "$name") not answering after ${SERVICES_READY_TIMEOUT}s (pid $pid)"
+    fi
+    sleep 0.3
+  done
+  log "$name" "ready on http://localhost:$(service_port "$name") (pid $(service_pid "$name" || echo '?'))"
+}
+
+services_start() {
+  services_available || return 0
+  local s deadline=$(( $(date +%s) + SERVICES_READY_TIMEOUT ))
+  for s in "${SERVICES[@]}"; do service_launch "$s"; done
+  for s in "${SERVICES[@]}"; do service_wait_ready "$s" "$deadline"; done
+}
+
+services_stop() {
+  local s pid
+  for s in "${SERVICES[@]}"; do
+    if pid="$(service_pid "$s")"; then
+      log "$s" "stopping (pid $pid)"
+      # SIGTERM lets the service drain its consumers and commit offsets before exiting.
+      stop_pid "$s" "$pid" "${SERVICES_STOP_TIMEOUT:-30}"
+      log "$s" "stopped"
+    fi
+    rm -f "$(pid_file "$s")"
+  done
+}
+
+services_status() {
+  local s pid
+  for s in "${SERVICES[@]}"; do
+    if pid="$(service_pid "$s")"; then
+      printf '%-9s running   pid %-7s http://localhost:%s\n' "$s" "$pid" "$(service_port "$s")"
+    else
+      printf '%-9s stopped   %-11s http://localhost:%s\n' "$s" "" "$(service_port "$s")"
+    fi
+  done
+}
+
+print_summary() {
+  local kafka redis pg
+  kafka="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}"
+  redis="$(redact_url "${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}")"
+  pg="postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion"
+  [[ -n "${DATABASE_URL:-}" ]] && pg="$(redact_url "$DATABASE_URL") (external)"
+  cat <<EOF
+
+[stack] everything is up:
+  Kafka        $kafka   (bin/kafka-topics --bootstrap-server $kafka --list)
+  Redis        $redis
+  PostgreSQL   $pg
+EOF
+  if service_pid coupon >/dev/null; then
+    printf '  coupon API   http://localhost:%s   docs: http://localhost:%s/docs\n' "$COUPON_PORT" "$COUPON_PORT"
+  fi
+  if service_pid timesale >/dev/null; then
+    printf '  timesale API http://localhost:%s   docs: http://localhost:%s/docs\n' "$TIMESALE_PORT" "$TIMESALE_PORT"
+  fi
+  printf '  logs         %s/   (bash infra/stack.sh logs <component>)\n\n' "${LOG_DIR#"$ROOT_DIR"/}"
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what is missing, starts the local Kafka, Redis and PostgreSQL
+# if they are not running (and stops them again afterwards if it started them), then runs the format and
+# lint check, the type check and every test under test/ against the real stack.
+#   bash infra/test.sh [node --test arguments, e.g. a file or --test-name-pattern=...]
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT_DIR"
+
+bash infra/stack.sh install
+started_here=()
+for component in kafka redis postgres; do
+  if ! bash infra/stack.sh status 2>/dev/null | grep -Eq "^${component}[[:space:]]+(running|external)"; then
+    started_here+=("$component")
+  fi
+done
+stop_started() {
+  local component
+  for component in "${started_here[@]}"; do bash infra/stack.sh stop "$component" >/dev/null 2>&1 || true; done
+}
+if ((${#started_here[@]} > 0)); then
+  trap stop_started EXIT
+  bash infra/stack.sh start
+fi
+
+export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
+log test "node $(node --version)"
+log test "format + lint (biome)"
+biome ci .
+log test "type check (tsc)"
+tsc -p tsconfig.json
+log test "tests"
+if (($# > 0)); then
+  node --test --test-concurrency="${TEST_CONCURRENCY:-2}" "$@"
+else
+  node --test --test-concurrency="${TEST_CONCURRENCY:-2}" 'test/**/*.test.ts'
+fi
