@@ -11,6 +11,7 @@ import {
   pingKafka,
 } from './platform/kafka.ts'
 import { BatchConsumer, type RawMessage } from './platform/kafka-consumer.ts'
+import { LagMonitor, registerConsumerMetrics } from './platform/lag-metrics.ts'
 import { Lifecycle } from './platform/lifecycle.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
 import { createRegistry, type Registry } from './platform/metrics.ts'
@@ -57,6 +58,12 @@ function allFlowTopics(config: Config): string[] {
   )
 }
 
+/** What a feature gets besides the runtime: its topics and the lag monitor of its consumer group. */
+export interface FeatureContext {
+  readonly topics: FlowTopics
+  readonly lag: LagMonitor
+}
+
 /** A service: its HTTP routes and, for v3, the consumer of its request topic. */
 export interface Feature<T = unknown> {
   readonly name: Flow
@@ -64,11 +71,11 @@ export interface Feature<T = unknown> {
   readonly port: (config: Config) => number
   readonly groupId: (config: Config) => string
   /** Prepares state before traffic, e.g. rebuilding Redis from PostgreSQL. */
-  readonly prepare?: (runtime: Runtime, topics: FlowTopics) => Promise<void>
-  readonly routes: (app: FastifyInstance, runtime: Runtime, topics: FlowTopics) => void | Promise<void>
+  readonly prepare?: (runtime: Runtime, context: FeatureContext) => Promise<void>
+  readonly routes: (app: FastifyInstance, runtime: Runtime, context: FeatureContext) => void | Promise<void>
   readonly consumer?: (
     runtime: Runtime,
-    topics: FlowTopics,
+    context: FeatureContext,
   ) => Pick<ProcessorOptions<T>, 'decode' | 'process'>
 }
 
@@ -96,14 +103,16 @@ export async function startFeature<T>(
 ): Promise<StartedFeature> {
   const { config, logger, lifecycle } = runtime
   const topics = flowTopics(feature.name, config.kafka.topicPrefix)
-  await feature.prepare?.(runtime, topics)
+  const groupId = feature.groupId(config)
+  const context: FeatureContext = { topics, lag: new LagMonitor(config.kafka, groupId, [topics.requests]) }
+  await feature.prepare?.(runtime, context)
 
   let consumer: BatchConsumer | undefined
   if ((options.consume ?? config.consumer.enabled) && feature.consumer) {
-    const work = feature.consumer(runtime, topics)
+    const work = feature.consumer(runtime, context)
     consumer = new BatchConsumer({
       kafka: config.kafka,
-      groupId: feature.groupId(config),
+      groupId,
       topics: [topics.requests],
       batchSize: config.consumer.batchSize,
       sessionTimeoutMs: config.consumer.sessionTimeoutMs,
@@ -123,6 +132,9 @@ export async function startFeature<T>(
     const started = consumer
     lifecycle.add(`${feature.name} consumer`, () => started.close())
   }
+
+  const running = consumer
+  registerConsumerMetrics(runtime.registry, context.lag, groupId, () => running?.stats)
 
   let app: FastifyInstance | undefined
   let url: string | undefined
@@ -144,7 +156,7 @@ export async function startFeature<T>(
           kafka: () => pingKafka(config.kafka),
         },
       },
-      (instance) => feature.routes(instance, runtime, topics),
+      (instance) => feature.routes(instance, runtime, context),
     )
     url = await app.listen({ host: config.http.host, port: options.port ?? feature.port(config) })
     const server = app

@@ -1,5 +1,6 @@
 import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
+import { lagCommand } from './lag.ts'
 import { migrateCommand } from './migrate.ts'
 import { serveCommand } from './serve.ts'
 import { topicsCommand } from './topics.ts'
@@ -18,6 +19,7 @@ export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   topics: topicsCommand,
   dlq: dlqCommand,
+  lag: lagCommand,
   help: helpCommand,
   '--help': helpCommand,
   '-h': helpCommand,

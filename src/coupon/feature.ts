@@ -1,7 +1,7 @@
 import { Faults } from '../platform/faults.ts'
 import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
-import type { Feature, Runtime } from '../runtime.ts'
+import type { Feature, FeatureContext, Runtime } from '../runtime.ts'
 import { couponConsumer } from './consumer.ts'
 import { PolicyCache } from './policy-cache.ts'
 import { CouponRepository } from './repository.ts'
@@ -47,18 +47,26 @@ export const couponFeature: Feature<IssueRequest> = {
   title: 'Coupon service',
   port: (config) => config.coupon.port,
   groupId: (config) => config.coupon.groupId,
-  prepare: async (runtime, topics) => {
+  prepare: async (runtime, { topics }) => {
     const { state, logger } = deps(runtime, topics)
     const count = await state.warmUp()
     logger.info({ policies: count }, 'coupon state ready')
   },
-  routes: (app, runtime, topics) => {
-    const d = deps(runtime, topics)
+  routes: (app, runtime, context: FeatureContext) => {
+    const d = deps(runtime, context.topics)
     registerCouponRoutes(app, {
       service: new CouponService(d),
       adminToken: runtime.config.http.adminToken,
-      dlq: { kafka: runtime.config.kafka, topics, pool: runtime.pool, producer: runtime.producer },
+      admin: {
+        dlq: {
+          kafka: runtime.config.kafka,
+          topics: context.topics,
+          pool: runtime.pool,
+          producer: runtime.producer,
+        },
+        lag: context.lag,
+      },
     })
   },
-  consumer: (runtime, topics) => couponConsumer(deps(runtime, topics)),
+  consumer: (runtime, { topics }) => couponConsumer(deps(runtime, topics)),
 }

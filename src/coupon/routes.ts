@@ -1,6 +1,5 @@
-import type { DeadLetterDeps } from '../pipeline/dlq.ts'
 import { errorBodySchema, type FastifyInstance, requireAdmin } from '../platform/http.ts'
-import { registerDlqRoutes } from '../shared/dlq-routes.ts'
+import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import type { CouponService } from './service.ts'
 import type { PolicyWithCounts } from './types.ts'
@@ -61,13 +60,13 @@ function present(policy: PolicyWithCounts) {
 export interface CouponRouteDeps {
   readonly service: CouponService
   readonly adminToken: string
-  readonly dlq: DeadLetterDeps
+  readonly admin: AdminDeps
 }
 
 /** HTTP routes of the coupon service (SPEC §2). */
 export function registerCouponRoutes(
   app: FastifyInstance,
-  { service, adminToken, dlq }: CouponRouteDeps,
+  { service, adminToken, admin }: CouponRouteDeps,
 ): void {
   app.post<{
     Body: {
@@ -213,5 +212,5 @@ export function registerCouponRoutes(
     },
   )
 
-  registerDlqRoutes(app, '/api/coupons', adminToken, dlq)
+  registerAdminRoutes(app, '/api/coupons', adminToken, admin)
 }

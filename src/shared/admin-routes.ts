@@ -1,15 +1,54 @@
 import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
 import { type FastifyInstance, requireAdmin } from '../platform/http.ts'
+import type { LagMonitor } from '../platform/lag-metrics.ts'
 
-/** Admin endpoints over a flow's dead-letter topic: list, and replay all or some request ids. */
-export function registerDlqRoutes(
+export interface AdminDeps {
+  readonly dlq: DeadLetterDeps
+  readonly lag: LagMonitor
+}
+
+/**
+ * Admin endpoints of a flow: consumer lag, and its dead-letter topic (list; replay all or some request
+ * ids). They take the admin token when one is configured.
+ */
+export function registerAdminRoutes(
   app: FastifyInstance,
   prefix: string,
   adminToken: string,
-  deps: DeadLetterDeps,
+  admin: AdminDeps,
 ): void {
+  const deps = admin.dlq
   const onRequest = requireAdmin(adminToken)
   const security = [{ adminToken: [] }]
+  app.get(
+    `${prefix}/admin/lag`,
+    {
+      onRequest,
+      schema: {
+        tags: ['admin'],
+        summary: 'Consumer group lag per partition, in messages and estimated seconds',
+        security,
+      },
+    },
+    async () => {
+      const { lag, seconds } = await admin.lag.read()
+      return {
+        groupId: lag.groupId,
+        state: lag.state,
+        members: lag.members,
+        totalLag: Number(lag.total),
+        estimatedSeconds: seconds,
+        partitions: lag.partitions.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          committedOffset: p.committed === null ? null : Number(p.committed),
+          logEndOffset: Number(p.end),
+          lag: Number(p.lag),
+          member: p.member,
+        })),
+      }
+    },
+  )
   app.get(
     `${prefix}/admin/dlq`,
     { onRequest, schema: { tags: ['admin'], summary: 'List dead letters', security } },

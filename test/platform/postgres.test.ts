@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { createLogger } from '../../src/platform/logger.ts'
 import { migrate } from '../../src/platform/postgres.ts'
-import { testConfig, uniqueSuffix } from '../helpers/stack.ts'
+import { eventually, testConfig, uniqueSuffix } from '../helpers/stack.ts'
 
 describe('PostgreSQL migrations', () => {
   const config = testConfig()
@@ -19,6 +19,14 @@ describe('PostgreSQL migrations', () => {
     url.pathname = `/${database}`
   })
   after(async () => {
+    // The migration runner closes its connection asynchronously; wait for it rather than kill it.
+    await eventually(async () => {
+      const { rows } = await admin.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+        [database],
+      )
+      return rows[0].n === 0 ? true : undefined
+    }, 5_000).catch(() => {})
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await admin.end()
   })

@@ -1,0 +1,76 @@
+import { AppError, type ErrorCode } from '../errors.ts'
+import type { Logger } from '../platform/logger.ts'
+
+/** Thrown by a Redis-side operation when a promotion's state is missing and must be rebuilt first. */
+export class MissingStateError extends Error {
+  override readonly name = 'MissingStateError'
+}
+
+export interface RebuildableStateOptions<Snapshot> {
+  /** Names the promotion kind in logs, e.g. `time sale`. */
+  readonly kind: string
+  /** The error thrown when PostgreSQL does not know the promotion. */
+  readonly notFound: ErrorCode
+  /** Reads the record from PostgreSQL; undefined for an unknown id. */
+  readonly snapshot: (id: string) => Promise<Snapshot | undefined>
+  readonly hasState: (id: string) => Promise<boolean>
+  /** Installs the snapshot in Redis unless another process did meanwhile; returns whether it did. */
+  readonly install: (id: string, snapshot: Snapshot) => Promise<boolean>
+  /** Ids whose state is warmed at start (promotions whose window has not ended). */
+  readonly activeIds: (now: Date) => Promise<string[]>
+  readonly logger: Logger
+}
+
+const WARM_UP_CONCURRENCY = 8
+
+/**
+ * Redis state that PostgreSQL can rebuild: when a promotion is created, at start, and whenever a script
+ * reports it missing (Redis restarted empty or lost a key). Concurrent rebuilds of one promotion in this
+ * process share one load; across processes the install script lets the first one win.
+ */
+export class RebuildableState<Snapshot> {
+  readonly #options: RebuildableStateOptions<Snapshot>
+  readonly #loading = new Map<string, Promise<void>>()
+
+  constructor(options: RebuildableStateOptions<Snapshot>) {
+    this.#options = options
+  }
+
+  /** Builds the state if Redis does not have it. Throws the `notFound` code for an unknown id. */
+  rebuild(id: string): Promise<void> {
+    let loading = this.#loading.get(id)
+    if (!loading) {
+      loading = this.#load(id).finally(() => this.#loading.delete(id))
+      this.#loading.set(id, loading)
+    }
+    return loading
+  }
+
+  async #load(id: string): Promise<void> {
+    const { hasState, snapshot, install, notFound, kind, logger } = this.#options
+    if (await hasState(id)) return
+    const record = await snapshot(id)
+    if (!record) throw new AppError(notFound)
+    if (await install(id, record)) logger.info({ id, kind }, 'rebuilt Redis state from PostgreSQL')
+  }
+
+  /** Runs `fn`; if it finds the state missing, rebuilds it and runs `fn` once more. */
+  async withState<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!(error instanceof MissingStateError)) throw error
+      await this.rebuild(id)
+      return fn()
+    }
+  }
+
+  /** Warms the state of every active promotion; returns how many there are. */
+  async warmUp(now = new Date()): Promise<number> {
+    const ids = await this.#options.activeIds(now)
+    for (let start = 0; start < ids.length; start += WARM_UP_CONCURRENCY) {
+      await Promise.all(ids.slice(start, start + WARM_UP_CONCURRENCY).map((id) => this.rebuild(id)))
+    }
+    return ids.length
+  }
+}
