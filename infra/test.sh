@@ -17,13 +17,20 @@ for component in kafka redis postgres; do
 done
 stop_started() {
   local component
-  for component in "${started_here[@]}"; do bash infra/stack.sh stop "$component" >/dev/null 2>&1 || true; done
+  for component in "${started_here[@]}"; do
+    env -u KAFKA_BROKERS -u REDIS_URL -u DATABASE_URL bash infra/stack.sh stop "$component" >/dev/null 2>&1 || true
+  done
 }
 if ((${#started_here[@]} > 0)); then
   trap stop_started EXIT
   bash infra/stack.sh start
 fi
 
+# The tests read the same variables as the services: point them at the local components (LOCAL_*_PORT
+# overrides included) unless they are external.
+export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}"
+export DATABASE_URL="${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}"
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
 log test "node $(node --version)"
 log test "format + lint (biome)"
