@@ -66,6 +66,8 @@ const schema = z.object({
    * The broker accepts 6000–1800000 by default.
    */
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(10_000),
+  /** How often a consumer process compares Redis with PostgreSQL and repairs drift, in ms; 0 = never. */
+  RECONCILE_INTERVAL_MS: nonNegativeInt.max(86_400_000).default(60_000),
   /** Whether `coupon` / `timesale` processes run their Kafka consumer next to the API. */
   CONSUMER_ENABLED: boolean.default(true),
 
@@ -129,6 +131,7 @@ export interface Config {
   readonly redis: { readonly url: string; readonly keyPrefix: string }
   readonly postgres: { readonly url: string; readonly poolMax: number }
   readonly faultInjection: readonly string[]
+  readonly reconcileIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     postgres: { url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX },
     faultInjection: e.FAULT_INJECTION,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
   })
 }
 

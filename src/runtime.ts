@@ -14,7 +14,7 @@ import { BatchConsumer, type RawMessage } from './platform/kafka-consumer.ts'
 import { LagMonitor, registerConsumerMetrics } from './platform/lag-metrics.ts'
 import { Lifecycle } from './platform/lifecycle.ts'
 import { createLogger, type Logger } from './platform/logger.ts'
-import { createRegistry, type Registry } from './platform/metrics.ts'
+import { Counter, createRegistry, type Registry } from './platform/metrics.ts'
 import { createPool, migrate, type Pool } from './platform/postgres.ts'
 import { createRedis, type Redis } from './platform/redis.ts'
 
@@ -64,6 +64,14 @@ export interface FeatureContext {
   readonly lag: LagMonitor
 }
 
+/** Compares a domain's Redis state with PostgreSQL and (when `repair`) fixes Redis; one report per promotion. */
+export interface Reconciler {
+  reconcileAll(
+    repair: boolean,
+    ids?: readonly string[],
+  ): Promise<ReadonlyArray<{ readonly drifted: boolean; readonly repaired: unknown }>>
+}
+
 /** A service: its HTTP routes and, for v3, the consumer of its request topic. */
 export interface Feature<T = unknown> {
   readonly name: Flow
@@ -77,6 +85,7 @@ export interface Feature<T = unknown> {
     runtime: Runtime,
     context: FeatureContext,
   ) => Pick<ProcessorOptions<T>, 'decode' | 'process'>
+  readonly reconciler?: (runtime: Runtime, context: FeatureContext) => Reconciler
 }
 
 export interface StartedFeature {
@@ -95,6 +104,38 @@ export interface StartOptions {
   readonly instanceId?: string
 }
 
+/** The topics and lag monitor of a feature under a configuration. */
+export function featureContext<T>(config: Config, feature: Feature<T>): FeatureContext {
+  const topics = flowTopics(feature.name, config.kafka.topicPrefix)
+  return { topics, lag: new LagMonitor(config.kafka, feature.groupId(config), [topics.requests]) }
+}
+
+/**
+ * Periodically compares Redis with PostgreSQL and repairs drift (a Redis that lost writes, a v1 claim that
+ * never reached Redis). Runs next to the consumer; several processes doing it at once is safe.
+ */
+function scheduleReconciliation(runtime: Runtime, flow: string, reconciler: Reconciler): void {
+  const drifted = new Counter({
+    name: `${flow}_reconcile_drift_total`,
+    help: `Promotions of the ${flow} flow whose Redis state drifted from PostgreSQL and was repaired`,
+    registers: [runtime.registry],
+  })
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    reconciler
+      .reconcileAll(true)
+      .then((reports) => drifted.inc(reports.filter((report) => report.drifted).length))
+      .catch((error: unknown) => runtime.logger.warn({ err: error, flow }, 'reconciliation failed'))
+      .finally(() => {
+        busy = false
+      })
+  }, runtime.config.reconcileIntervalMs)
+  timer.unref()
+  runtime.lifecycle.add(`${flow} reconciliation`, async () => clearInterval(timer))
+}
+
 /** Starts a feature's HTTP server and/or consumer on a runtime. */
 export async function startFeature<T>(
   runtime: Runtime,
@@ -102,9 +143,9 @@ export async function startFeature<T>(
   options: StartOptions = {},
 ): Promise<StartedFeature> {
   const { config, logger, lifecycle } = runtime
-  const topics = flowTopics(feature.name, config.kafka.topicPrefix)
+  const context = featureContext(config, feature)
+  const { topics } = context
   const groupId = feature.groupId(config)
-  const context: FeatureContext = { topics, lag: new LagMonitor(config.kafka, groupId, [topics.requests]) }
   await feature.prepare?.(runtime, context)
 
   let consumer: BatchConsumer | undefined
@@ -135,6 +176,9 @@ export async function startFeature<T>(
 
   const running = consumer
   registerConsumerMetrics(runtime.registry, context.lag, groupId, () => running?.stats)
+  if (running && feature.reconciler && config.reconcileIntervalMs > 0) {
+    scheduleReconciliation(runtime, feature.name, feature.reconciler(runtime, context))
+  }
 
   let app: FastifyInstance | undefined
   let url: string | undefined

@@ -2,6 +2,7 @@ import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
 import { lagCommand } from './lag.ts'
 import { migrateCommand } from './migrate.ts'
+import { reconcileCommand } from './reconcile.ts'
 import { serveCommand } from './serve.ts'
 import { topicsCommand } from './topics.ts'
 
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   topics: topicsCommand,
   dlq: dlqCommand,
   lag: lagCommand,
+  reconcile: reconcileCommand,
   help: helpCommand,
   '--help': helpCommand,
   '-h': helpCommand,

@@ -4,6 +4,7 @@ import { RedisLock } from '../platform/lock.ts'
 import type { Feature, FeatureContext, Runtime } from '../runtime.ts'
 import { couponConsumer } from './consumer.ts'
 import { PolicyCache } from './policy-cache.ts'
+import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
 import { registerCouponRoutes } from './routes.ts'
 import { CouponService } from './service.ts'
@@ -13,11 +14,15 @@ import type { StrategyDeps } from './strategies/deps.ts'
 import type { IssueRequest } from './types.ts'
 
 /** Builds the coupon domain's objects once per runtime. */
-function wire(runtime: Runtime, topics: FlowTopics): StrategyDeps & { faults: Faults } {
+function wire(
+  runtime: Runtime,
+  topics: FlowTopics,
+): StrategyDeps & { faults: Faults; reconciler: CouponReconciler } {
   const logger = runtime.logger.child({ flow: 'coupon' })
   const repository = new CouponRepository(runtime.pool)
   const stock = new CouponStock(runtime.redis)
   return {
+    reconciler: new CouponReconciler(repository, stock, logger),
     repository,
     stock,
     state: new CouponState(repository, stock, logger),
@@ -65,8 +70,10 @@ export const couponFeature: Feature<IssueRequest> = {
           producer: runtime.producer,
         },
         lag: context.lag,
+        reconciler: d.reconciler,
       },
     })
   },
   consumer: (runtime, { topics }) => couponConsumer(deps(runtime, topics)),
+  reconciler: (runtime, { topics }) => deps(runtime, topics).reconciler,
 }

@@ -4,7 +4,7 @@ import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
-type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 'installState'
+type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 'installState' | 'repair'
 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
 const PENDING_STALE_MS = 60_000
@@ -141,6 +141,39 @@ export class CouponStock {
       [snapshot.totalQuantity, replace ? 1 : 0],
     )
     return installed === 1
+  }
+
+  /** Redis's view of a policy, read in one round trip: holders and the reservations still in flight. */
+  async view(
+    policyId: string,
+  ): Promise<{ total: number | null; holders: Map<string, string>; inFlight: Set<string> }> {
+    const k = keys(policyId)
+    const [total, holders, outcomes] = await Promise.all([
+      this.#redis.hget(k.meta, 'total'),
+      this.#redis.hgetall(k.holders),
+      this.#redis.hkeys(k.outcomes),
+    ])
+    return {
+      total: total === null ? null : Number(total),
+      holders: new Map(Object.entries(holders)),
+      inFlight: new Set(outcomes),
+    }
+  }
+
+  /** Applies a reconciliation: adds PostgreSQL's holders, removes settled holders it does not know. */
+  async repair(
+    policyId: string,
+    totalQuantity: number,
+    add: ReadonlyArray<readonly [string, string]>,
+    remove: ReadonlyArray<readonly [string, string]>,
+  ): Promise<{ added: number; removed: number }> {
+    const k = keys(policyId)
+    const result = (await this.#scripts.run(
+      'repair',
+      [k.meta, k.holders, k.outcomes],
+      [totalQuantity, add.length, ...add.flat(), ...remove.flat()],
+    )) as [number, number]
+    return { added: result[0], removed: result[1] }
   }
 
   /** Coupons taken according to Redis (issued + reserved). */

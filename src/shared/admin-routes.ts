@@ -1,10 +1,12 @@
 import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
 import { type FastifyInstance, requireAdmin } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
+import type { Reconciler } from '../runtime.ts'
 
 export interface AdminDeps {
   readonly dlq: DeadLetterDeps
   readonly lag: LagMonitor
+  readonly reconciler: Reconciler
 }
 
 /**
@@ -81,6 +83,29 @@ export function registerAdminRoutes(
         skipped: result.skipped,
         requestIds: result.replayed.map((letter) => letter.requestId),
       }
+    },
+  )
+  app.post<{ Body: { repair?: boolean; ids?: string[] } | undefined }>(
+    `${prefix}/admin/reconcile`,
+    {
+      onRequest,
+      schema: {
+        tags: ['admin'],
+        summary: 'Compare Redis with PostgreSQL per promotion and repair Redis (repair defaults to true)',
+        security,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            repair: { type: 'boolean' },
+            ids: { type: 'array', maxItems: 1_000, items: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const reports = await admin.reconciler.reconcileAll(request.body?.repair ?? true, request.body?.ids)
+      return { promotions: reports.length, reports }
     },
   )
 }

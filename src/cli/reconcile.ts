@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { couponFeature } from '../coupon/feature.ts'
+import { createRuntime, type Feature, featureContext } from '../runtime.ts'
+import { timesaleFeature } from '../timesale/feature.ts'
+import type { Command } from './index.ts'
+
+async function run<T>(
+  feature: Feature<T>,
+  repair: boolean,
+  ids: string[] | undefined,
+  json: boolean,
+): Promise<number> {
+  const config = loadConfig()
+  const runtime = await createRuntime(config, `${feature.name}-reconcile`)
+  try {
+    if (!feature.reconciler) {
+      console.log(`${feature.name}: no reconciliation`)
+      return 0
+    }
+    const reports = await feature
+      .reconciler(runtime, featureContext(config, feature))
+      .reconcileAll(repair, ids)
+    if (json) console.log(JSON.stringify({ flow: feature.name, reports }, null, 2))
+    else {
+      const drifted = reports.filter((report) => report.drifted)
+      console.log(
+        `${feature.name}: ${reports.length} promotion(s) checked, ${drifted.length} with drift${repair ? ' (repaired)' : ''}`,
+      )
+      for (const report of drifted) console.log(`  ${JSON.stringify(report)}`)
+    }
+    return 0
+  } finally {
+    await runtime.lifecycle.close()
+  }
+}
+
+export const reconcileCommand: Command = {
+  summary: 'compare Redis with PostgreSQL per promotion and repair Redis (--dry-run only reports)',
+  usage: 'reconcile [--flow coupon|timesale|all] [--id <promotion id>]… [--dry-run] [--json]',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        flow: { type: 'string', default: 'all' },
+        id: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    })
+    const repair = !values['dry-run']
+    const flows = values.flow === 'all' ? ['coupon', 'timesale'] : [values.flow]
+    let code = 0
+    for (const flow of flows) {
+      if (flow === 'coupon') code ||= await run(couponFeature, repair, values.id, values.json)
+      else if (flow === 'timesale') code ||= await run(timesaleFeature, repair, values.id, values.json)
+      else {
+        console.error(`Usage: ${reconcileCommand.usage}`)
+        return 2
+      }
+    }
+    return code
+  },
+}
