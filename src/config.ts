@@ -38,6 +38,12 @@ const schema = z.object({
   TIMESALE_PORT: port.default(3003),
   /** Largest accepted request body in bytes, e.g. `16384`. */
   HTTP_BODY_LIMIT: positiveInt.max(10 * 1024 * 1024).default(16_384),
+  /** Issue/order requests one user (or IP, see RATE_LIMIT_BY) may send per window, all instances together; 0 = off. */
+  RATE_LIMIT_MAX: nonNegativeInt.default(0),
+  /** What a rate-limit budget belongs to: `user` (the body's userId) or `ip`. */
+  RATE_LIMIT_BY: z.enum(['user', 'ip']).default('user'),
+  /** The rate-limit window in ms, e.g. `1000`. */
+  RATE_LIMIT_WINDOW_MS: positiveInt.max(3_600_000).default(1_000),
   /** Token required by admin endpoints (promotion creation, DLQ replay, reconciliation); empty = open. */
   ADMIN_TOKEN: z.string().default(''),
 
@@ -119,6 +125,7 @@ export interface HttpConfig {
   readonly host: string
   readonly bodyLimit: number
   readonly adminToken: string
+  readonly rateLimit: { readonly max: number; readonly by: 'user' | 'ip'; readonly windowMs: number }
 }
 
 export interface Config {
@@ -162,7 +169,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data
   return deepFreeze({
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, bodyLimit: e.HTTP_BODY_LIMIT, adminToken: e.ADMIN_TOKEN },
+    http: {
+      host: e.HOST,
+      bodyLimit: e.HTTP_BODY_LIMIT,
+      adminToken: e.ADMIN_TOKEN,
+      rateLimit: { max: e.RATE_LIMIT_MAX, by: e.RATE_LIMIT_BY, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    },
     coupon: { port: e.COUPON_PORT, groupId: e.KAFKA_GROUP_ID },
     timesale: { port: e.TIMESALE_PORT, groupId: e.TIMESALE_KAFKA_GROUP_ID },
     kafka: {

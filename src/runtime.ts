@@ -190,6 +190,7 @@ export async function startFeature<T>(
         bodyLimit: config.http.bodyLimit,
         logger,
         registry: runtime.registry,
+        rateLimitStore: runtime.redis,
         readiness: {
           postgres: async () => {
             await runtime.pool.query('SELECT 1')

@@ -62,6 +62,7 @@ export const couponFeature: Feature<IssueRequest> = {
     registerCouponRoutes(app, {
       service: new CouponService(d),
       adminToken: runtime.config.http.adminToken,
+      rateLimits: runtime.config.http.rateLimit,
       admin: {
         dlq: {
           kafka: runtime.config.kafka,

@@ -1,4 +1,10 @@
-import { errorBodySchema, type FastifyInstance, requireAdmin } from '../platform/http.ts'
+import {
+  errorBodySchema,
+  type FastifyInstance,
+  type RateLimits,
+  rateLimitHooks,
+  requireAdmin,
+} from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import type { CouponService } from './service.ts'
@@ -61,12 +67,13 @@ export interface CouponRouteDeps {
   readonly service: CouponService
   readonly adminToken: string
   readonly admin: AdminDeps
+  readonly rateLimits: RateLimits
 }
 
 /** HTTP routes of the coupon service (SPEC §2). */
 export function registerCouponRoutes(
   app: FastifyInstance,
-  { service, adminToken, admin }: CouponRouteDeps,
+  { service, adminToken, admin, rateLimits }: CouponRouteDeps,
 ): void {
   app.post<{
     Body: {
@@ -148,6 +155,10 @@ export function registerCouponRoutes(
   }>(
     '/api/coupons/issue',
     {
+      ...rateLimitHooks(app, rateLimits, (request) => {
+        const userId = (request.body as { userId?: unknown } | undefined)?.userId
+        return userId === undefined ? undefined : String(userId)
+      }),
       schema: {
         tags: ['coupon'],
         summary: 'Issue a coupon: v1 DB transaction, v2 Redis lock (201 ISSUED), v3 Kafka (202 PENDING)',
@@ -158,7 +169,7 @@ export function registerCouponRoutes(
           required: ['policyId', 'userId'],
           properties: { policyId: idSchema, userId: idSchema },
         },
-        response: { 201: issuedSchema, 202: pendingSchema, ...errors },
+        response: { 201: issuedSchema, 202: pendingSchema, 429: errorBodySchema, ...errors },
       },
     },
     async (request, reply) => {

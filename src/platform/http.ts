@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, {
@@ -12,6 +13,7 @@ import Fastify, {
 import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
 import type { Logger } from './logger.ts'
 import { Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
+import type { Redis } from './redis.ts'
 
 export type { FastifyInstance, FastifyReply, FastifyRequest }
 
@@ -48,6 +50,37 @@ export interface HttpServerOptions {
   readonly logger: Logger
   readonly registry: Registry
   readonly readiness: Record<string, ReadinessCheck>
+  /** Where rate-limit counters live, shared by every instance of the service. */
+  readonly rateLimitStore?: Redis
+}
+
+/** A request budget per time window (`max` 0 = off), per user id or per client IP. */
+export interface RateLimits {
+  readonly max: number
+  readonly by: 'user' | 'ip'
+  readonly windowMs: number
+}
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/**
+ * Route hooks that answer 429 `RATE_LIMITED` past the budget: per IP before the body is read, or per user
+ * once the body is validated (`userOf` reads the user id from it). Counters live in Redis when the server
+ * has a rate-limit store, so all instances share them; if Redis fails, requests pass rather than fail.
+ */
+export function rateLimitHooks(
+  app: FastifyInstance,
+  limits: RateLimits,
+  userOf: (request: FastifyRequest) => string | undefined,
+): { onRequest?: Hook; preHandler?: Hook } {
+  const limiter = (app as unknown as { rateLimit?: (options: object) => Hook }).rateLimit
+  if (!limiter || limits.max <= 0) return {}
+  const options = { max: limits.max, timeWindow: limits.windowMs }
+  return limits.by === 'ip'
+    ? { onRequest: limiter({ ...options, keyGenerator: (r: FastifyRequest) => `ip:${r.ip}` }) }
+    : {
+        preHandler: limiter({ ...options, keyGenerator: (r: FastifyRequest) => `user:${userOf(r) ?? r.ip}` }),
+      }
 }
 
 // Fastify's own error codes that are the client's fault, mapped to ours.
@@ -153,6 +186,13 @@ export async function createHttpServer(
     void reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', ERRORS.NOT_FOUND.message))
   })
 
+  await app.register(rateLimit, {
+    global: false,
+    ...(options.rateLimitStore ? { redis: options.rateLimitStore } : {}),
+    nameSpace: 'rate-limit:',
+    skipOnError: true,
+    errorResponseBuilder: () => new AppError('RATE_LIMITED'),
+  })
   await app.register(swagger, {
     openapi: {
       info: { title: options.title, version: '1.0.0' },
