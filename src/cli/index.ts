@@ -3,6 +3,7 @@ import { helpCommand } from './help.ts'
 import { lagCommand } from './lag.ts'
 import { migrateCommand } from './migrate.ts'
 import { reconcileCommand } from './reconcile.ts'
+import { scaleCommand } from './scale.ts'
 import { serveCommand } from './serve.ts'
 import { topicsCommand } from './topics.ts'
 
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   dlq: dlqCommand,
   lag: lagCommand,
   reconcile: reconcileCommand,
+  scale: scaleCommand,
   help: helpCommand,
   '--help': helpCommand,
   '-h': helpCommand,
