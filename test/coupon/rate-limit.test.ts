@@ -33,6 +33,10 @@ describe('coupon issue rate limits', () => {
     assert.deepEqual(tally(rest), { '202': 9 }, 'each user has a budget of its own')
 
     await waitSettled(service.runtime, policyId, 10)
-    assert.equal((await policyState(service.runtime, policyId)).coupons, 10, 'limited requests issued nothing')
+    assert.equal(
+      (await policyState(service.runtime, policyId)).coupons,
+      10,
+      'limited requests issued nothing',
+    )
   })
 })
