@@ -30,14 +30,17 @@ const WARM_UP_CONCURRENCY = 8
  */
 export class RebuildableState<Snapshot> {
   readonly #options: RebuildableStateOptions<Snapshot>
-  readonly #loading = new Map<string, Promise<void>>()
+  readonly #loading = new Map<string, Promise<boolean>>()
 
   constructor(options: RebuildableStateOptions<Snapshot>) {
     this.#options = options
   }
 
-  /** Builds the state if Redis does not have it. Throws the `notFound` code for an unknown id. */
-  rebuild(id: string): Promise<void> {
+  /**
+   * Builds the state if Redis does not have it; resolves to whether this call installed it. Throws the
+   * `notFound` code for an unknown id.
+   */
+  rebuild(id: string): Promise<boolean> {
     let loading = this.#loading.get(id)
     if (!loading) {
       loading = this.#load(id).finally(() => this.#loading.delete(id))
@@ -46,12 +49,12 @@ export class RebuildableState<Snapshot> {
     return loading
   }
 
-  async #load(id: string): Promise<void> {
-    const { hasState, snapshot, install, notFound, kind, logger } = this.#options
-    if (await hasState(id)) return
+  async #load(id: string): Promise<boolean> {
+    const { hasState, snapshot, install, notFound } = this.#options
+    if (await hasState(id)) return false
     const record = await snapshot(id)
     if (!record) throw new AppError(notFound)
-    if (await install(id, record)) logger.info({ id, kind }, 'rebuilt Redis state from PostgreSQL')
+    return install(id, record)
   }
 
   /** Runs `fn`; if it finds the state missing, rebuilds it and runs `fn` once more. */
@@ -60,17 +63,26 @@ export class RebuildableState<Snapshot> {
       return await fn()
     } catch (error) {
       if (!(error instanceof MissingStateError)) throw error
-      await this.rebuild(id)
+      if (await this.rebuild(id)) {
+        this.#options.logger.info(
+          { id, kind: this.#options.kind },
+          'rebuilt lost Redis state from PostgreSQL',
+        )
+      }
       return fn()
     }
   }
 
-  /** Warms the state of every active promotion; returns how many there are. */
-  async warmUp(now = new Date()): Promise<number> {
+  /** Warms the state of every active promotion; returns how many there are and how many were built. */
+  async warmUp(now = new Date()): Promise<{ active: number; built: number }> {
     const ids = await this.#options.activeIds(now)
+    let built = 0
     for (let start = 0; start < ids.length; start += WARM_UP_CONCURRENCY) {
-      await Promise.all(ids.slice(start, start + WARM_UP_CONCURRENCY).map((id) => this.rebuild(id)))
+      const installed = await Promise.all(
+        ids.slice(start, start + WARM_UP_CONCURRENCY).map((id) => this.rebuild(id)),
+      )
+      built += installed.filter(Boolean).length
     }
-    return ids.length
+    return { active: ids.length, built }
   }
 }

@@ -1,10 +1,78 @@
-import type { Feature } from '../runtime.ts'
+import { Faults } from '../platform/faults.ts'
+import type { FlowTopics } from '../platform/kafka.ts'
+import { RedisLock } from '../platform/lock.ts'
+import type { Feature, Runtime } from '../runtime.ts'
+import { ReadThroughCache } from '../shared/read-through-cache.ts'
+import { timesaleConsumer } from './consumer.ts'
+import { TimeSaleReconciler } from './reconcile.ts'
+import { TimeSaleRepository } from './repository.ts'
+import { RequestIndex } from './request-index.ts'
+import { RequestRepository } from './request-repository.ts'
+import { registerTimeSaleRoutes } from './routes.ts'
+import { TimeSaleService, type TimeSaleServiceDeps } from './service.ts'
+import { createTimeSaleState } from './state.ts'
+import { TimeSaleStock } from './stock.ts'
+import type { OrderRequest } from './types.ts'
+
+/** Builds the time-sale domain's objects once per runtime. */
+function wire(
+  runtime: Runtime,
+  topics: FlowTopics,
+): TimeSaleServiceDeps & { faults: Faults; reconciler: TimeSaleReconciler } {
+  const logger = runtime.logger.child({ flow: 'timesale' })
+  const repository = new TimeSaleRepository(runtime.pool)
+  const stock = new TimeSaleStock(runtime.redis)
+  return {
+    repository,
+    requests: new RequestRepository(runtime.pool),
+    stock,
+    index: new RequestIndex(runtime.redis),
+    state: createTimeSaleState(repository, stock, logger),
+    reconciler: new TimeSaleReconciler(repository, stock, logger),
+    sales: new ReadThroughCache((id) => repository.findSale(id)),
+    lock: new RedisLock(runtime.redis),
+    producer: runtime.producer,
+    topics,
+    logger,
+    now: () => new Date(),
+    faults: new Faults(runtime.config.faultInjection, logger),
+  }
+}
+
+const wired = new WeakMap<Runtime, ReturnType<typeof wire>>()
+function deps(runtime: Runtime, topics: FlowTopics) {
+  let existing = wired.get(runtime)
+  if (!existing) {
+    existing = wire(runtime, topics)
+    wired.set(runtime, existing)
+  }
+  return existing
+}
 
 /** The time-sale service (port 3003): flash-sale orders. */
-export const timesaleFeature: Feature = {
+export const timesaleFeature: Feature<OrderRequest> = {
   name: 'timesale',
   title: 'Time-sale service',
   port: (config) => config.timesale.port,
   groupId: (config) => config.timesale.groupId,
-  routes: () => {},
+  prepare: async (runtime, { topics }) => {
+    const { state, logger } = deps(runtime, topics)
+    const { active, built } = await state.warmUp()
+    logger.info({ active, rebuilt: built }, 'time-sale state ready')
+  },
+  routes: (app, runtime, { topics, lag }) => {
+    const d = deps(runtime, topics)
+    registerTimeSaleRoutes(app, {
+      service: new TimeSaleService(d),
+      adminToken: runtime.config.http.adminToken,
+      rateLimits: runtime.config.http.rateLimit,
+      admin: {
+        dlq: { kafka: runtime.config.kafka, topics, pool: runtime.pool, producer: runtime.producer },
+        lag,
+        reconciler: d.reconciler,
+      },
+    })
+  },
+  consumer: (runtime, { topics }) => timesaleConsumer(deps(runtime, topics)),
+  reconciler: (runtime, { topics }) => deps(runtime, topics).reconciler,
 }

@@ -1,0 +1,76 @@
+import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
+import type { Faults } from '../platform/faults.ts'
+import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
+import type { Logger } from '../platform/logger.ts'
+import { decodeRequest, outcomeMessage } from './messages.ts'
+import type { RequestRepository } from './request-repository.ts'
+import type { TimeSaleState } from './state.ts'
+import type { TimeSaleStock } from './stock.ts'
+import type { OrderRequest } from './types.ts'
+
+export interface TimeSaleConsumerDeps {
+  readonly requests: RequestRepository
+  readonly stock: TimeSaleStock
+  readonly state: TimeSaleState
+  readonly producer: BatchingProducer
+  readonly topics: FlowTopics
+  readonly faults: Faults
+  readonly logger: Logger
+}
+
+/**
+ * The v3 consumer's work for a batch, sale by sale (sales in parallel, each in queue order):
+ * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
+ * 2. persist to PostgreSQL — orders and outcomes in one transaction, idempotently: this is the
+ *    asynchronous database update, in batches, off the API's path;
+ * 3. settle Redis — drop outcome records, give back what PostgreSQL refused, raise the watermark;
+ * 4. publish each outcome once, then mark it published.
+ * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
+ */
+export function timesaleConsumer(
+  deps: TimeSaleConsumerDeps,
+): Pick<ProcessorOptions<OrderRequest>, 'decode' | 'process'> {
+  async function processSale(saleId: string, requests: OrderRequest[]): Promise<void> {
+    const decisions = await deps.state.withState(saleId, () => deps.stock.reserve(saleId, requests))
+    deps.faults.hit('timesale.after-reserve')
+    const result = await deps.requests.persistBatch(saleId, requests, decisions)
+    deps.faults.hit('timesale.after-persist')
+    await deps.stock.settle(
+      saleId,
+      requests.map((request) => request.requestId),
+      result.refused,
+      result.watermark,
+    )
+    if (result.refused.length > 0) {
+      deps.logger.warn(
+        { timeSaleId: saleId, refused: result.refused.length },
+        'PostgreSQL refused orders Redis reserved; their units were given back',
+      )
+    }
+    await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
+    deps.faults.hit('timesale.after-publish')
+    await deps.requests.markPublished(result.toPublish.map((outcome) => outcome.requestId))
+  }
+
+  return {
+    decode: decodeRequest,
+    async process(batch: readonly Envelope<OrderRequest>[]) {
+      const bySale = new Map<string, OrderRequest[]>()
+      for (const { body } of batch) {
+        const group = bySale.get(body.timeSaleId)
+        if (group) group.push(body)
+        else bySale.set(body.timeSaleId, [body])
+      }
+      // Tickets are the acceptance order; a sale's messages arrive in it (one key, one partition), and
+      // sorting keeps it even if two accepts raced between drawing a ticket and handing the message over.
+      await Promise.all(
+        [...bySale].map(([saleId, requests]) =>
+          processSale(
+            saleId,
+            requests.sort((a, b) => a.ticket - b.ticket),
+          ),
+        ),
+      )
+    },
+  }
+}

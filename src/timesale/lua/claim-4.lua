@@ -1,0 +1,16 @@
+-- Records in Redis an order PostgreSQL already holds (placed by v1), so the v3 path counts its units.
+-- Commutative with settle-5.lua (see there): whichever runs first, the units are counted once.
+-- KEYS[1]  {t:ID}:meta          hash: total, maxPerUser, ready
+-- KEYS[2]  {t:ID}:reservations  hash: requestId -> "userId|quantity"
+-- KEYS[3]  {t:ID}:sold          units taken
+-- KEYS[4]  {t:ID}:users         hash: userId -> units
+-- ARGV[1]  requestId of the order
+-- ARGV[2]  userId
+-- ARGV[3]  quantity
+-- returns  1 when recorded, 0 when already recorded, -1 when the sale has no state (a rebuild from
+--          PostgreSQL will include the order)
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then return 0 end
+redis.call('INCRBY', KEYS[3], ARGV[3])
+redis.call('HINCRBY', KEYS[4], ARGV[2], ARGV[3])
+return 1

@@ -1,0 +1,33 @@
+-- Installs a sale's state rebuilt from PostgreSQL, unless another process installed it meanwhile.
+-- KEYS[1]  {t:ID}:meta          hash: total, maxPerUser, ready
+-- KEYS[2]  {t:ID}:reservations  hash: requestId -> "userId|quantity"
+-- KEYS[3]  {t:ID}:users         hash: userId -> units
+-- KEYS[4]  {t:ID}:sold          units taken
+-- KEYS[5]  {t:ID}:ticket        tickets drawn
+-- KEYS[6]  {t:ID}:settled       settled watermark
+-- KEYS[7]  {t:ID}:reservations:build:<token>  the orders loaded from PostgreSQL (absent: no orders yet)
+-- KEYS[8]  {t:ID}:users:build:<token>         the per-user units loaded from PostgreSQL
+-- ARGV[1]  total quantity
+-- ARGV[2]  max per user (0 = no limit)
+-- ARGV[3]  units sold (the sum of the orders)
+-- ARGV[4]  settled watermark (settled requests)
+-- ARGV[5]  1 to replace existing state (reconciliation), 0 to keep it
+-- returns  1 when installed, 0 when state was already there
+if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[7], KEYS[8])
+  return 0
+end
+for source, target in pairs({ [7] = 2, [8] = 3 }) do
+  if redis.call('EXISTS', KEYS[source]) == 1 then
+    redis.call('RENAME', KEYS[source], KEYS[target])
+  else
+    redis.call('DEL', KEYS[target])
+  end
+end
+redis.call('SET', KEYS[4], ARGV[3])
+-- Tickets and the watermark only move forward: a request accepted before the loss keeps a valid place.
+local watermark = tonumber(ARGV[4])
+if watermark > (tonumber(redis.call('GET', KEYS[5])) or 0) then redis.call('SET', KEYS[5], watermark) end
+if watermark > (tonumber(redis.call('GET', KEYS[6])) or 0) then redis.call('SET', KEYS[6], watermark) end
+redis.call('HSET', KEYS[1], 'total', ARGV[1], 'maxPerUser', ARGV[2], 'ready', '1')
+return 1

@@ -1,0 +1,201 @@
+import { AppError } from '../errors.ts'
+import { type Pool, withTransaction } from '../platform/postgres.ts'
+import type { Strategy } from '../shared/strategy.ts'
+import type { SaleSnapshot } from './stock.ts'
+import type { NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
+
+export interface SaleRow {
+  id: string
+  product_name: string
+  original_price: number
+  sale_price: number
+  total_quantity: number
+  sold_quantity: number
+  max_per_user: number | null
+  start_at: Date
+  end_at: Date
+  created_at: Date
+}
+
+const SALE_COLUMNS =
+  'id, product_name, original_price, sale_price, total_quantity, sold_quantity, max_per_user, start_at, end_at, created_at'
+
+function toSale(row: SaleRow): TimeSaleWithCounts {
+  return {
+    id: row.id,
+    productName: row.product_name,
+    originalPrice: row.original_price,
+    salePrice: row.sale_price,
+    totalQuantity: row.total_quantity,
+    soldQuantity: row.sold_quantity,
+    remainingQuantity: row.total_quantity - row.sold_quantity,
+    maxPerUser: row.max_per_user,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    createdAt: row.created_at,
+  }
+}
+
+export interface OrderRow {
+  id: string
+  time_sale_id: string
+  user_id: string
+  quantity: number
+  unit_price: number
+  total_price: number
+  request_id: string
+  strategy: Strategy
+  created_at: Date
+}
+
+export const ORDER_COLUMNS =
+  'id, time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy, created_at'
+
+function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    timeSaleId: row.time_sale_id,
+    userId: row.user_id,
+    quantity: row.quantity,
+    unitPrice: row.unit_price,
+    totalPrice: row.total_price,
+    requestId: row.request_id,
+    strategy: row.strategy,
+    status: 'COMPLETED',
+    createdAt: row.created_at,
+  }
+}
+
+export interface PlaceOrder {
+  readonly timeSaleId: string
+  readonly userId: string
+  readonly quantity: number
+  readonly requestId: string
+  readonly strategy: Strategy
+  readonly now: Date
+  /** v1 checks the window in the transaction; v2 checked it before taking its lock. */
+  readonly checkWindow: boolean
+}
+
+/** SQL of time sales and their orders. Every write that changes stock runs under the sale's row lock. */
+export class TimeSaleRepository {
+  readonly #pool: Pool
+
+  constructor(pool: Pool) {
+    this.#pool = pool
+  }
+
+  async insertSale(sale: NewTimeSale): Promise<TimeSaleWithCounts> {
+    const { rows } = await this.#pool.query<SaleRow>(
+      `INSERT INTO time_sales (product_name, original_price, sale_price, total_quantity, max_per_user, start_at, end_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${SALE_COLUMNS}`,
+      [
+        sale.productName,
+        sale.originalPrice,
+        sale.salePrice,
+        sale.totalQuantity,
+        sale.maxPerUser,
+        sale.startAt,
+        sale.endAt,
+      ],
+    )
+    return toSale(rows[0] as SaleRow)
+  }
+
+  async findSale(id: string): Promise<TimeSaleWithCounts | undefined> {
+    const { rows } = await this.#pool.query<SaleRow>(`SELECT ${SALE_COLUMNS} FROM time_sales WHERE id = $1`, [
+      id,
+    ])
+    return rows[0] ? toSale(rows[0]) : undefined
+  }
+
+  async listSales(limit: number, offset: number): Promise<TimeSaleWithCounts[]> {
+    const { rows } = await this.#pool.query<SaleRow>(
+      `SELECT ${SALE_COLUMNS} FROM time_sales ORDER BY id DESC LIMIT $1 OFFSET $2`,
+      [limit, offset],
+    )
+    return rows.map(toSale)
+  }
+
+  /** Ids of sales whose window has not ended (their Redis state is warmed at start). */
+  async activeSaleIds(now: Date): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ id: string }>('SELECT id FROM time_sales WHERE end_at > $1', [
+      now,
+    ])
+    return rows.map((row) => row.id)
+  }
+
+  async snapshot(saleId: string): Promise<SaleSnapshot | undefined> {
+    const sale = await this.#pool.query<{
+      total_quantity: number
+      max_per_user: number | null
+      settled_requests: string
+    }>('SELECT total_quantity, max_per_user, settled_requests FROM time_sales WHERE id = $1', [saleId])
+    const row = sale.rows[0]
+    if (!row) return undefined
+    const { rows } = await this.#pool.query<{ request_id: string; user_id: string; quantity: number }>(
+      'SELECT request_id, user_id, quantity FROM timesale_orders WHERE time_sale_id = $1',
+      [saleId],
+    )
+    return {
+      totalQuantity: row.total_quantity,
+      maxPerUser: row.max_per_user,
+      settledRequests: Number(row.settled_requests),
+      orders: rows.map((r) => ({ requestId: r.request_id, userId: r.user_id, quantity: r.quantity })),
+    }
+  }
+
+  /**
+   * Places one order in one transaction (v1, and the database step of v2): locks the sale row, checks the
+   * window (when `checkWindow`) and the user's limit against the user's orders, takes the units with a
+   * guarded update and inserts the order. Throws TIMESALE_NOT_FOUND, NOT_IN_PERIOD, LIMIT_EXCEEDED or
+   * SOLD_OUT.
+   */
+  placeOrder(input: PlaceOrder): Promise<Order> {
+    return withTransaction(this.#pool, async (client) => {
+      const { rows } = await client.query<SaleRow>(
+        `SELECT ${SALE_COLUMNS} FROM time_sales WHERE id = $1 FOR UPDATE`,
+        [input.timeSaleId],
+      )
+      const sale = rows[0]
+      if (!sale) throw new AppError('TIMESALE_NOT_FOUND')
+      if (input.checkWindow && (input.now < sale.start_at || input.now >= sale.end_at)) {
+        throw new AppError('NOT_IN_PERIOD')
+      }
+      if (sale.max_per_user !== null) {
+        const mine = await client.query<{ units: number }>(
+          `SELECT coalesce(sum(quantity), 0)::int AS units FROM timesale_orders
+           WHERE time_sale_id = $1 AND user_id = $2`,
+          [input.timeSaleId, input.userId],
+        )
+        if ((mine.rows[0]?.units ?? 0) + input.quantity > sale.max_per_user) {
+          throw new AppError('LIMIT_EXCEEDED')
+        }
+      }
+      const taken = await client.query(
+        `UPDATE time_sales SET sold_quantity = sold_quantity + $2
+         WHERE id = $1 AND sold_quantity + $2 <= total_quantity`,
+        [input.timeSaleId, input.quantity],
+      )
+      if (taken.rowCount === 0) throw new AppError('SOLD_OUT')
+      const inserted = await client.query<OrderRow>(
+        `INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
+         SELECT s.id, $2, $3::int, s.sale_price, s.sale_price * $3::int, $4, $5 FROM time_sales s WHERE s.id = $1
+         RETURNING ${ORDER_COLUMNS}`,
+        [input.timeSaleId, input.userId, input.quantity, input.requestId, input.strategy],
+      )
+      return toOrder(inserted.rows[0] as OrderRow)
+    })
+  }
+
+  async ordersOfUser(userId: string): Promise<Array<Order & { productName: string }>> {
+    const { rows } = await this.#pool.query<OrderRow & { product_name: string }>(
+      `SELECT o.id, o.time_sale_id, o.user_id, o.quantity, o.unit_price, o.total_price, o.request_id,
+              o.strategy, o.created_at, s.product_name
+       FROM timesale_orders o JOIN time_sales s ON s.id = o.time_sale_id
+       WHERE o.user_id = $1 ORDER BY o.id DESC LIMIT 1000`,
+      [userId],
+    )
+    return rows.map((row) => ({ ...toOrder(row), productName: row.product_name }))
+  }
+}

@@ -1,0 +1,113 @@
+import { AppError } from '../errors.ts'
+import type { Strategy } from '../shared/strategy.ts'
+import type { RequestRepository } from './request-repository.ts'
+import type { Completed, OrderInput, Queued, StrategyDeps } from './strategies/deps.ts'
+import { orderV1 } from './strategies/v1.ts'
+import { orderV2 } from './strategies/v2.ts'
+import { orderV3 } from './strategies/v3.ts'
+import type { FailureCode, NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
+
+const STRATEGIES: Record<Strategy, (deps: StrategyDeps, input: OrderInput) => Promise<Completed | Queued>> = {
+  v1: orderV1,
+  v2: orderV2,
+  v3: orderV3,
+}
+
+/**
+ * The status of a v3 request: terminal from PostgreSQL, or queued while only Redis knows it. For a queued
+ * request `queuePosition` is its live place (it shrinks as the queue moves); a settled one has 0.
+ */
+export interface RequestStatus {
+  readonly requestId: string
+  readonly status: 'QUEUED' | 'COMPLETED' | 'FAILED'
+  readonly code?: FailureCode | null
+  readonly orderId?: string | null
+  readonly timeSaleId: string
+  readonly userId: string
+  readonly quantity: number
+  readonly queuePosition: number
+  readonly updatedAt: string
+}
+
+export interface TimeSaleServiceDeps extends StrategyDeps {
+  readonly requests: RequestRepository
+}
+
+function invalid(reason: string): AppError {
+  return new AppError('VALIDATION_FAILED', { message: `요청 값이 올바르지 않습니다: ${reason}` })
+}
+
+/** Whether a price has at most two decimals, as `numeric(12,2)` stores it without rounding. */
+function isCents(value: number): boolean {
+  return Math.abs(value * 100 - Math.round(value * 100)) < 1e-6
+}
+
+/** Use cases of the time-sale service; knows nothing of HTTP or Kafka clients. */
+export class TimeSaleService {
+  readonly #deps: TimeSaleServiceDeps
+
+  constructor(deps: TimeSaleServiceDeps) {
+    this.#deps = deps
+  }
+
+  /** Creates a sale and its Redis state at once: inside its window it is on sale, no other step needed. */
+  async createSale(input: NewTimeSale): Promise<TimeSaleWithCounts> {
+    if (!isCents(input.originalPrice) || !isCents(input.salePrice)) {
+      throw invalid('가격은 소수점 둘째 자리까지 입력할 수 있습니다.')
+    }
+    if (input.salePrice > input.originalPrice) throw invalid('salePrice는 originalPrice 이하여야 합니다.')
+    if (input.startAt >= input.endAt) throw invalid('startAt은 endAt보다 빨라야 합니다.')
+    if (input.endAt <= this.#deps.now()) throw invalid('endAt이 이미 지났습니다.')
+    const sale = await this.#deps.repository.insertSale(input)
+    this.#deps.sales.put(sale)
+    await this.#deps.state.rebuild(sale.id)
+    return sale
+  }
+
+  async getSale(id: string): Promise<TimeSaleWithCounts> {
+    const sale = await this.#deps.repository.findSale(id)
+    if (!sale) throw new AppError('TIMESALE_NOT_FOUND')
+    return sale
+  }
+
+  listSales(limit: number, offset: number): Promise<TimeSaleWithCounts[]> {
+    return this.#deps.repository.listSales(limit, offset)
+  }
+
+  /** Orders with the chosen strategy: v1/v2 answer the final result, v3 answers QUEUED. */
+  order(strategy: Strategy, input: OrderInput): Promise<Completed | Queued> {
+    return STRATEGIES[strategy](this.#deps, input)
+  }
+
+  async requestStatus(requestId: string): Promise<RequestStatus> {
+    const outcome = await this.#deps.requests.findOutcome(requestId)
+    if (outcome) {
+      return {
+        requestId,
+        status: outcome.status,
+        code: outcome.code,
+        orderId: outcome.orderId,
+        timeSaleId: outcome.timeSaleId,
+        userId: outcome.userId,
+        quantity: outcome.quantity,
+        queuePosition: 0,
+        updatedAt: outcome.settledAt.toISOString(),
+      }
+    }
+    const queued = await this.#deps.index.find(requestId)
+    if (!queued) throw new AppError('REQUEST_NOT_FOUND')
+    return {
+      requestId,
+      status: 'QUEUED',
+      timeSaleId: queued.timeSaleId,
+      userId: queued.userId,
+      quantity: queued.quantity,
+      queuePosition: await this.#deps.stock.queuePosition(queued.timeSaleId, queued.ticket),
+      updatedAt: new Date(queued.acceptedAt).toISOString(),
+    }
+  }
+
+  ordersOfUser(userId: string): Promise<Array<Order & { productName: string }>> {
+    return this.#deps.repository.ordersOfUser(userId)
+  }
+}

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
+import { MissingStateError } from '../shared/rebuildable-state.ts'
+import type { Decision } from './types.ts'
+
+const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
+type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'installState' | 'repair'
+
+const BUILD_CHUNK = 1_000
+
+/** All keys of a sale share the `{t:<id>}` hash tag, so its scripts work on Redis Cluster. */
+function keys(saleId: string) {
+  const tag = `{t:${saleId}}`
+  return {
+    meta: `${tag}:meta`,
+    reservations: `${tag}:reservations`,
+    sold: `${tag}:sold`,
+    users: `${tag}:users`,
+    outcomes: `${tag}:outcomes`,
+    ticket: `${tag}:ticket`,
+    settled: `${tag}:settled`,
+    abandoned: `${tag}:abandoned`,
+    build: () => {
+      const token = randomUUID()
+      return { reservations: `${tag}:reservations:build:${token}`, users: `${tag}:users:build:${token}` }
+    },
+  }
+}
+
+/** The lock key of v2, in the sale's hash slot. */
+export function lockKey(saleId: string): string {
+  return `{t:${saleId}}:lock`
+}
+
+export type AcceptCheck =
+  | { readonly status: 'ACCEPTED'; readonly ticket: number; readonly queuePosition: number }
+  | { readonly status: 'LIMIT_EXCEEDED' | 'SOLD_OUT' }
+
+/** One order request as the reservation script sees it. */
+export interface Reservable {
+  readonly requestId: string
+  readonly userId: string
+  readonly quantity: number
+}
+
+/** The state PostgreSQL holds for a sale, from which Redis is rebuilt. */
+export interface SaleSnapshot {
+  readonly totalQuantity: number
+  readonly maxPerUser: number | null
+  /** Every order: requestId, userId, quantity. */
+  readonly orders: ReadonlyArray<Reservable>
+  readonly settledRequests: number
+}
+
+/** What Redis holds for a sale, for checks and the admin view. */
+export interface StockView {
+  readonly sold: number
+  readonly reservations: number
+  readonly reservedUnits: number
+  readonly users: Readonly<Record<string, number>>
+  readonly outcomes: number
+  readonly tickets: number
+  readonly settled: number
+  readonly abandoned: number
+}
+
+/**
+ * The Redis side of time-sale stock. Redis is a fast, rebuildable copy: PostgreSQL is the record, and every
+ * decision here is one Lua script, never a read in JavaScript followed by a write.
+ */
+export class TimeSaleStock {
+  readonly #redis: Redis
+  readonly #scripts: LuaScripts<ScriptName>
+
+  constructor(redis: Redis) {
+    this.#redis = redis
+    this.#scripts = new LuaScripts(redis, SCRIPTS)
+  }
+
+  /**
+   * Accept-path filter and ticket (v3): refuses what cannot succeed (the user's limit already used, not
+   * enough units left), otherwise draws the next ticket. Throws {@link MissingStateError} when the state
+   * is gone.
+   */
+  async accept(saleId: string, userId: string, quantity: number): Promise<AcceptCheck> {
+    const [status, ticket, queuePosition] = await this.#filter(saleId, userId, quantity, true)
+    if (status === 'ACCEPTED') return { status, ticket: Number(ticket), queuePosition: Number(queuePosition) }
+    return { status }
+  }
+
+  /**
+   * The same filter without a ticket (v2, before queueing for its lock): `ACCEPTED` means "may succeed";
+   * the decision is still {@link reserve}'s.
+   */
+  async precheck(saleId: string, userId: string, quantity: number): Promise<AcceptCheck['status']> {
+    const [status] = await this.#filter(saleId, userId, quantity, false)
+    return status
+  }
+
+  async #filter(saleId: string, userId: string, quantity: number, drawTicket: boolean) {
+    const k = keys(saleId)
+    const result = (await this.#scripts.run(
+      'accept',
+      [k.meta, k.sold, k.users, k.ticket, k.settled, k.abandoned],
+      [userId, quantity, drawTicket ? 1 : 0],
+    )) as [string, number?, number?]
+    const [status, ticket, queuePosition] = result
+    if (status === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
+    if (status !== 'ACCEPTED' && status !== 'LIMIT_EXCEEDED' && status !== 'SOLD_OUT') {
+      throw new Error(`unexpected accept result ${String(status)}`)
+    }
+    return [status, ticket, queuePosition] as const
+  }
+
+  /** Counts a ticket whose request could not be published, so later queue positions stay right. */
+  async abandonTicket(saleId: string): Promise<void> {
+    await this.#redis.incr(keys(saleId).abandoned)
+  }
+
+  /**
+   * Decides requests of one sale in the given order; idempotent per request id. Throws
+   * {@link MissingStateError} when the sale's state is gone.
+   */
+  async reserve(saleId: string, requests: readonly Reservable[]): Promise<Decision[]> {
+    const k = keys(saleId)
+    const args = requests.flatMap((request) => [request.requestId, request.userId, request.quantity])
+    const result = (await this.#scripts.run(
+      'reserve',
+      [k.meta, k.reservations, k.sold, k.users, k.outcomes],
+      args,
+    )) as string[]
+    if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
+    return result as Decision[]
+  }
+
+  /**
+   * Forgets outcome records PostgreSQL now holds, gives back the units of `refused` reservations and
+   * raises the settled watermark to `watermark` (0 leaves it). Returns the units given back.
+   */
+  async settle(
+    saleId: string,
+    settledRequestIds: readonly string[],
+    refused: readonly string[],
+    watermark = 0,
+  ): Promise<number> {
+    const k = keys(saleId)
+    const args = [watermark, settledRequestIds.length, ...settledRequestIds, ...refused]
+    return Number(
+      await this.#scripts.run('settle', [k.reservations, k.sold, k.users, k.outcomes, k.settled], args),
+    )
+  }
+
+  /** Records an order PostgreSQL placed (v1), so the v3 path counts its units. */
+  async claim(saleId: string, order: Reservable): Promise<void> {
+    const k = keys(saleId)
+    await this.#scripts.run(
+      'claim',
+      [k.meta, k.reservations, k.sold, k.users],
+      [order.requestId, order.userId, order.quantity],
+    )
+  }
+
+  async hasState(saleId: string): Promise<boolean> {
+    return (await this.#redis.exists(keys(saleId).meta)) === 1
+  }
+
+  /**
+   * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
+   * wins. Returns whether it installed.
+   */
+  async install(saleId: string, snapshot: SaleSnapshot, replace = false): Promise<boolean> {
+    const k = keys(saleId)
+    const build = k.build()
+    const perUser = new Map<string, number>()
+    let sold = 0
+    for (const order of snapshot.orders) {
+      perUser.set(order.userId, (perUser.get(order.userId) ?? 0) + order.quantity)
+      sold += order.quantity
+    }
+    for (let start = 0; start < snapshot.orders.length; start += BUILD_CHUNK) {
+      const chunk = snapshot.orders.slice(start, start + BUILD_CHUNK)
+      await this.#redis.hset(
+        build.reservations,
+        ...chunk.flatMap((order) => [order.requestId, `${order.userId}|${order.quantity}`]),
+      )
+    }
+    const users = [...perUser]
+    for (let start = 0; start < users.length; start += BUILD_CHUNK) {
+      await this.#redis.hset(build.users, ...users.slice(start, start + BUILD_CHUNK).flat())
+    }
+    if (users.length > 0) {
+      await Promise.all([
+        this.#redis.pexpire(build.reservations, 60_000),
+        this.#redis.pexpire(build.users, 60_000),
+      ])
+    }
+    const installed = await this.#scripts.run(
+      'installState',
+      [k.meta, k.reservations, k.users, k.sold, k.ticket, k.settled, build.reservations, build.users],
+      [snapshot.totalQuantity, snapshot.maxPerUser ?? 0, sold, snapshot.settledRequests, replace ? 1 : 0],
+    )
+    return installed === 1
+  }
+
+  /** Redis's view of a sale, for reconciliation: limits, reservations, counters and what is in flight. */
+  async view(saleId: string): Promise<{
+    total: number | null
+    maxPerUser: number | null
+    reservations: Map<string, string>
+    sold: number
+    users: Map<string, number>
+    inFlight: Set<string>
+  }> {
+    const k = keys(saleId)
+    // One transaction: a consistent picture even while scripts keep changing the sale.
+    const replies = await this.#redis
+      .multi()
+      .hmget(k.meta, 'total', 'maxPerUser')
+      .hgetall(k.reservations)
+      .get(k.sold)
+      .hgetall(k.users)
+      .hkeys(k.outcomes)
+      .exec()
+    const [meta, reservations, sold, users, outcomes] = (replies ?? []).map(([error, reply]) => {
+      if (error) throw error
+      return reply
+    }) as [Array<string | null>, Record<string, string>, string | null, Record<string, string>, string[]]
+    const [total, max] = meta
+    return {
+      total: total == null ? null : Number(total),
+      maxPerUser: max == null || max === '0' ? null : Number(max),
+      reservations: new Map(Object.entries(reservations)),
+      sold: Number(sold ?? 0),
+      users: new Map(Object.entries(users).map(([userId, units]) => [userId, Number(units)])),
+      inFlight: new Set(outcomes),
+    }
+  }
+
+  /**
+   * Applies a reconciliation: sets the limits, adds PostgreSQL's orders, removes settled reservations it
+   * does not know, and recounts `sold` and `users` from the reservations.
+   */
+  async repair(
+    saleId: string,
+    limits: { totalQuantity: number; maxPerUser: number | null },
+    add: readonly Reservable[],
+    remove: readonly string[],
+  ): Promise<{ added: number; removed: number }> {
+    const k = keys(saleId)
+    const result = (await this.#scripts.run(
+      'repair',
+      [k.meta, k.reservations, k.sold, k.users, k.outcomes],
+      [
+        limits.totalQuantity,
+        limits.maxPerUser ?? 0,
+        add.length,
+        ...add.flatMap((order) => [order.requestId, `${order.userId}|${order.quantity}`]),
+        ...remove,
+      ],
+    )) as [number, number]
+    return { added: result[0], removed: result[1] }
+  }
+
+  /** The live queue position of the request that drew `ticket` (at least 1). */
+  async queuePosition(saleId: string, ticket: number): Promise<number> {
+    const k = keys(saleId)
+    const [settled, abandoned] = await this.#redis.mget(k.settled, k.abandoned)
+    return Math.max(1, ticket - Number(settled ?? 0) - Number(abandoned ?? 0))
+  }
+
+  /** Everything Redis holds for a sale, summed up. */
+  async inspect(saleId: string): Promise<StockView> {
+    const k = keys(saleId)
+    const [[sold, tickets, settled, abandoned], reservations, users, outcomes] = await Promise.all([
+      this.#redis.mget(k.sold, k.ticket, k.settled, k.abandoned),
+      this.#redis.hvals(k.reservations),
+      this.#redis.hgetall(k.users),
+      this.#redis.hlen(k.outcomes),
+    ])
+    return {
+      sold: Number(sold ?? 0),
+      reservations: reservations.length,
+      reservedUnits: reservations.reduce((sum, value) => sum + Number(value.split('|')[1]), 0),
+      users: Object.fromEntries(Object.entries(users).map(([userId, units]) => [userId, Number(units)])),
+      outcomes,
+      tickets: Number(tickets ?? 0),
+      settled: Number(settled ?? 0),
+      abandoned: Number(abandoned ?? 0),
+    }
+  }
+}
