@@ -44,6 +44,10 @@ const schema = z.object({
   RATE_LIMIT_BY: z.enum(['user', 'ip']).default('user'),
   /** The rate-limit window in ms, e.g. `1000`. */
   RATE_LIMIT_WINDOW_MS: positiveInt.max(3_600_000).default(1_000),
+  /** v2: how long a request waits for its promotion's lock before 503 LOCK_TIMEOUT, in ms. */
+  LOCK_WAIT_MS: positiveInt.max(60_000).default(10_000),
+  /** v2: how long a lock lives if its holder dies, in ms. */
+  LOCK_TTL_MS: positiveInt.max(60_000).default(5_000),
   /** Token required by admin endpoints (promotion creation, DLQ replay, reconciliation); empty = open. */
   ADMIN_TOKEN: z.string().default(''),
 
@@ -126,6 +130,7 @@ export interface HttpConfig {
   readonly bodyLimit: number
   readonly adminToken: string
   readonly rateLimit: { readonly max: number; readonly by: 'user' | 'ip'; readonly windowMs: number }
+  readonly lock: { readonly waitMs: number; readonly ttlMs: number }
 }
 
 export interface Config {
@@ -174,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimit: e.HTTP_BODY_LIMIT,
       adminToken: e.ADMIN_TOKEN,
       rateLimit: { max: e.RATE_LIMIT_MAX, by: e.RATE_LIMIT_BY, windowMs: e.RATE_LIMIT_WINDOW_MS },
+      lock: { waitMs: e.LOCK_WAIT_MS, ttlMs: e.LOCK_TTL_MS },
     },
     coupon: { port: e.COUPON_PORT, groupId: e.KAFKA_GROUP_ID },
     timesale: { port: e.TIMESALE_PORT, groupId: e.TIMESALE_KAFKA_GROUP_ID },

@@ -104,6 +104,22 @@ export interface StartOptions {
   readonly instanceId?: string
 }
 
+/**
+ * Memoizes a feature's wiring per runtime, so its routes, consumer and reconciler share one set of objects
+ * (one cache, one state loader) within a process.
+ */
+export function oncePerRuntime<T>(build: (runtime: Runtime, topics: FlowTopics) => T) {
+  const built = new WeakMap<Runtime, T>()
+  return (runtime: Runtime, topics: FlowTopics): T => {
+    let value = built.get(runtime)
+    if (value === undefined) {
+      value = build(runtime, topics)
+      built.set(runtime, value)
+    }
+    return value
+  }
+}
+
 /** The topics and lag monitor of a feature under a configuration. */
 export function featureContext<T>(config: Config, feature: Feature<T>): FeatureContext {
   const topics = flowTopics(feature.name, config.kafka.topicPrefix)

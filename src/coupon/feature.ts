@@ -1,14 +1,14 @@
 import { Faults } from '../platform/faults.ts'
 import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
-import type { Feature, FeatureContext, Runtime } from '../runtime.ts'
+import { type Feature, type FeatureContext, oncePerRuntime, type Runtime } from '../runtime.ts'
+import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { couponConsumer } from './consumer.ts'
-import { PolicyCache } from './policy-cache.ts'
 import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
 import { registerCouponRoutes } from './routes.ts'
 import { CouponService } from './service.ts'
-import { CouponState } from './state.ts'
+import { createCouponState } from './state.ts'
 import { CouponStock } from './stock.ts'
 import type { StrategyDeps } from './strategies/deps.ts'
 import type { IssueRequest } from './types.ts'
@@ -21,13 +21,14 @@ function wire(
   const logger = runtime.logger.child({ flow: 'coupon' })
   const repository = new CouponRepository(runtime.pool)
   const stock = new CouponStock(runtime.redis)
+  const lock = new RedisLock(runtime.redis, runtime.config.http.lock)
   return {
-    reconciler: new CouponReconciler(repository, stock, logger),
+    reconciler: new CouponReconciler(repository, stock, lock, logger),
     repository,
     stock,
-    state: new CouponState(repository, stock, logger),
-    policies: new PolicyCache(repository),
-    lock: new RedisLock(runtime.redis),
+    state: createCouponState(repository, stock, logger),
+    policies: new ReadThroughCache((id) => repository.findPolicy(id)),
+    lock,
     producer: runtime.producer,
     topics,
     logger,
@@ -36,15 +37,7 @@ function wire(
   }
 }
 
-const wired = new WeakMap<Runtime, ReturnType<typeof wire>>()
-function deps(runtime: Runtime, topics: FlowTopics) {
-  let existing = wired.get(runtime)
-  if (!existing) {
-    existing = wire(runtime, topics)
-    wired.set(runtime, existing)
-  }
-  return existing
-}
+const deps = oncePerRuntime(wire)
 
 /** The coupon service (port 3001): first-come coupon issuance. */
 export const couponFeature: Feature<IssueRequest> = {
@@ -54,8 +47,8 @@ export const couponFeature: Feature<IssueRequest> = {
   groupId: (config) => config.coupon.groupId,
   prepare: async (runtime, { topics }) => {
     const { state, logger } = deps(runtime, topics)
-    const count = await state.warmUp()
-    logger.info({ policies: count }, 'coupon state ready')
+    const { active, built } = await state.warmUp()
+    logger.info({ active, rebuilt: built }, 'coupon state ready')
   },
   routes: (app, runtime, context: FeatureContext) => {
     const d = deps(runtime, context.topics)

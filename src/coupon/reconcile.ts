@@ -1,6 +1,7 @@
+import type { RedisLock } from '../platform/lock.ts'
 import type { Logger } from '../platform/logger.ts'
 import type { CouponRepository } from './repository.ts'
-import type { CouponStock } from './stock.ts'
+import { type CouponStock, lockKey } from './stock.ts'
 
 /** What reconciliation found for one policy, and what it changed. */
 export interface PolicyDrift {
@@ -21,20 +22,28 @@ export interface PolicyDrift {
  * Compares Redis with PostgreSQL policy by policy and repairs Redis. Redis is read first, PostgreSQL second:
  * a holder Redis shows without a reservation in flight was settled before that read, so PostgreSQL must know
  * it by the second read — if it does not, it is drift. Additions are always safe (PostgreSQL is the record);
- * removals re-check inside the script that the holder is unchanged and still not in flight.
+ * removals re-check inside the script that the holder is unchanged and still not in flight. It holds the
+ * policy's v2 lock meanwhile, so no v2 reservation (which keeps no in-flight record) is between its Redis
+ * and its PostgreSQL step.
  */
 export class CouponReconciler {
   readonly #repository: CouponRepository
   readonly #stock: CouponStock
+  readonly #lock: RedisLock
   readonly #logger: Logger
 
-  constructor(repository: CouponRepository, stock: CouponStock, logger: Logger) {
+  constructor(repository: CouponRepository, stock: CouponStock, lock: RedisLock, logger: Logger) {
     this.#repository = repository
     this.#stock = stock
+    this.#lock = lock
     this.#logger = logger
   }
 
-  async reconcile(policyId: string, repair: boolean): Promise<PolicyDrift | undefined> {
+  reconcile(policyId: string, repair: boolean): Promise<PolicyDrift | undefined> {
+    return this.#lock.withLock(lockKey(policyId), () => this.#compare(policyId, repair))
+  }
+
+  async #compare(policyId: string, repair: boolean): Promise<PolicyDrift | undefined> {
     const redis = await this.#stock.view(policyId)
     const snapshot = await this.#repository.snapshot(policyId)
     if (!snapshot) return undefined

@@ -214,9 +214,16 @@ export class CouponRepository {
       const ids = requests.map((request) => request.requestId)
       const settled = await this.#outcomes(client, ids)
       const fresh = new Map<string, { request: IssueRequest; decision: Decision }>()
+      // A request settled as FAILED that Redis now reserved (it was replayed after its decision record was
+      // dropped, and stock had come back meanwhile) keeps its recorded outcome; its reservation is refused.
+      const replayedFailures: IssueRequest[] = []
       requests.forEach((request, index) => {
-        if (!settled.has(request.requestId) && !fresh.has(request.requestId)) {
-          fresh.set(request.requestId, { request, decision: decisions[index] as Decision })
+        const decision = decisions[index] as Decision
+        const outcome = settled.get(request.requestId)
+        if (outcome) {
+          if (decision === 'ISSUED' && outcome.status !== 'ISSUED') replayedFailures.push(request)
+        } else if (!fresh.has(request.requestId)) {
+          fresh.set(request.requestId, { request, decision })
         }
       })
       const candidates = [...fresh.values()]
@@ -262,7 +269,10 @@ export class CouponRepository {
       const unpublished = [...settled.values()].filter((outcome) => !outcome.published)
       return {
         toPublish: [...unpublished.map(({ published: _, ...outcome }) => outcome), ...outcomes],
-        refused: refused.map((request) => ({ requestId: request.requestId, userId: request.userId })),
+        refused: [...refused, ...replayedFailures].map((request) => ({
+          requestId: request.requestId,
+          userId: request.userId,
+        })),
       }
     })
   }

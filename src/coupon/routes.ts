@@ -6,6 +6,7 @@ import {
   requireAdmin,
 } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
+import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import type { CouponService } from './service.ts'
 import type { PolicyWithCounts } from './types.ts'
@@ -47,15 +48,6 @@ const pendingSchema = {
     policyId: { type: 'string' },
     userId: { type: 'string' },
     requestId: { type: 'string', format: 'uuid' },
-  },
-} as const
-
-const pageQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'string', pattern: '^(?:[1-9][0-9]?|100)$', description: '1–100, default 50' },
-    offset: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'default 0' },
   },
 } as const
 
@@ -118,7 +110,7 @@ export function registerCouponRoutes(
     },
   )
 
-  app.get<{ Querystring: { limit?: string; offset?: string } }>(
+  app.get<{ Querystring: PageQuery }>(
     '/api/coupons/policies',
     {
       schema: {
@@ -128,10 +120,8 @@ export function registerCouponRoutes(
       },
     },
     async (request) => {
-      const policies = await service.listPolicies(
-        Number(request.query.limit ?? 50),
-        Number(request.query.offset ?? 0),
-      )
+      const { limit, offset } = page(request.query)
+      const policies = await service.listPolicies(limit, offset)
       return policies.map(present)
     },
   )

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
+import { MissingStateError } from '../shared/rebuildable-state.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
@@ -24,17 +25,17 @@ function keys(policyId: string) {
   }
 }
 
+/** The per-policy lock of v2; reconciliation takes it too, so no v2 reservation is in flight meanwhile. */
+export function lockKey(policyId: string): string {
+  return `{c:${policyId}}:lock`
+}
+
 export type AcceptCheck = 'ACCEPTED' | 'ALREADY_ISSUED' | 'ALREADY_PENDING' | 'SOLD_OUT'
 const ACCEPT_RESULTS: Record<number, AcceptCheck> = {
   0: 'ACCEPTED',
   1: 'ALREADY_ISSUED',
   2: 'ALREADY_PENDING',
   3: 'SOLD_OUT',
-}
-
-/** Thrown when a policy's Redis state is missing and must be rebuilt from PostgreSQL. */
-export class MissingStateError extends Error {
-  override readonly name = 'MissingStateError'
 }
 
 /** The state PostgreSQL holds for a policy, from which Redis is rebuilt. */
@@ -58,15 +59,20 @@ export class CouponStock {
   }
 
   /**
-   * Accept-path filter: marks the user pending unless issued, already pending or sold out. Throws
-   * {@link MissingStateError} when the policy's state is gone.
+   * Accept-path filter: marks the user pending unless issued, already pending or sold out (with `mark`
+   * false it only checks). Throws {@link MissingStateError} when the policy's state is gone.
    */
-  async accept(policyId: string, userId: string, requestId: string, now = Date.now()): Promise<AcceptCheck> {
+  async accept(
+    policyId: string,
+    userId: string,
+    requestId: string,
+    { now = Date.now(), mark = true }: { now?: number; mark?: boolean } = {},
+  ): Promise<AcceptCheck> {
     const k = keys(policyId)
     const code = await this.#scripts.run(
       'accept',
       [k.meta, k.holders, k.pending],
-      [userId, requestId, now, PENDING_STALE_MS],
+      [userId, requestId, now, PENDING_STALE_MS, mark ? 1 : 0],
     )
     if (code === -1) throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
     const result = ACCEPT_RESULTS[Number(code)]
@@ -80,15 +86,16 @@ export class CouponStock {
   }
 
   /**
-   * Decides requests of one policy in order; idempotent per request id. Throws {@link MissingStateError}
-   * when the policy's state is gone.
+   * Decides requests of one policy in order; with `record` (v3) each decision is kept until settled, so a
+   * replay gets the same decision. Throws {@link MissingStateError} when the policy's state is gone.
    */
   async reserve(
     policyId: string,
     requests: ReadonlyArray<{ requestId: string; userId: string }>,
+    { record = true }: { record?: boolean } = {},
   ): Promise<Decision[]> {
     const k = keys(policyId)
-    const args = requests.flatMap((request) => [request.requestId, request.userId])
+    const args = [record ? 1 : 0, ...requests.flatMap((request) => [request.requestId, request.userId])]
     const result = (await this.#scripts.run(
       'reserve',
       [k.meta, k.holders, k.pending, k.outcomes],

@@ -15,7 +15,7 @@ export interface LockOptions {
   readonly retryMs: number
 }
 
-export const DEFAULT_LOCK: LockOptions = Object.freeze({ ttlMs: 5_000, waitMs: 3_000, retryMs: 2 })
+export const DEFAULT_LOCK: LockOptions = Object.freeze({ ttlMs: 5_000, waitMs: 10_000, retryMs: 2 })
 
 /**
  * A Redis lock with a unique token per holder: `SET key token NX PX ttl` to take it, and a compare-and-delete
@@ -26,13 +26,17 @@ export class RedisLock {
   readonly #redis: Redis
   readonly #scripts: LuaScripts<'lockRelease' | 'lockExtend'>
 
-  constructor(redis: Redis) {
+  readonly #defaults: LockOptions
+
+  /** `defaults` apply to calls that pass no options of their own. */
+  constructor(redis: Redis, defaults: Partial<LockOptions> = {}) {
+    this.#defaults = Object.freeze({ ...DEFAULT_LOCK, ...defaults })
     this.#redis = redis
     this.#scripts = new LuaScripts(redis, SCRIPTS)
   }
 
   /** Takes the lock or throws `LOCK_TIMEOUT` after `waitMs`. Returns the holder's token. */
-  async acquire(key: string, options: LockOptions = DEFAULT_LOCK): Promise<string> {
+  async acquire(key: string, options: LockOptions = this.#defaults): Promise<string> {
     const token = randomUUID()
     const deadline = Date.now() + options.waitMs
     let pause = options.retryMs
@@ -58,7 +62,7 @@ export class RedisLock {
   async withLock<T>(
     key: string,
     fn: (token: string) => Promise<T>,
-    options: LockOptions = DEFAULT_LOCK,
+    options: LockOptions = this.#defaults,
   ): Promise<T> {
     const token = await this.acquire(key, options)
     try {

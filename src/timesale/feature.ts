@@ -1,7 +1,7 @@
 import { Faults } from '../platform/faults.ts'
 import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
-import type { Feature, Runtime } from '../runtime.ts'
+import { type Feature, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { timesaleConsumer } from './consumer.ts'
 import { TimeSaleReconciler } from './reconcile.ts'
@@ -30,7 +30,7 @@ function wire(
     state: createTimeSaleState(repository, stock, logger),
     reconciler: new TimeSaleReconciler(repository, stock, logger),
     sales: new ReadThroughCache((id) => repository.findSale(id)),
-    lock: new RedisLock(runtime.redis),
+    lock: new RedisLock(runtime.redis, runtime.config.http.lock),
     producer: runtime.producer,
     topics,
     logger,
@@ -39,15 +39,7 @@ function wire(
   }
 }
 
-const wired = new WeakMap<Runtime, ReturnType<typeof wire>>()
-function deps(runtime: Runtime, topics: FlowTopics) {
-  let existing = wired.get(runtime)
-  if (!existing) {
-    existing = wire(runtime, topics)
-    wired.set(runtime, existing)
-  }
-  return existing
-}
+const deps = oncePerRuntime(wire)
 
 /** The time-sale service (port 3003): flash-sale orders. */
 export const timesaleFeature: Feature<OrderRequest> = {

@@ -86,4 +86,24 @@ describe('coupon reconciliation of Redis with PostgreSQL', () => {
     assert.equal(fixed.body.reports[0]?.drifted, false, 'the rebuild on access already restored it')
     assertConsistent(await policyState(service.runtime, policyId))
   })
+
+  it('removes the holder a v2 request left behind when it died between Redis and PostgreSQL', async () => {
+    const policyId = await createPolicy(service.url, { total: 2 })
+    const [userId] = userIds(1) as [string]
+    const tag = `{c:${policyId}}`
+    // What v2 leaves after a crash inside its lock: a holder without an in-flight record.
+    await service.runtime.redis.hset(`${tag}:holders`, userId, randomUUID())
+    const refused = await post(`${service.url}/api/coupons/issue?strategy=v2`, { policyId, userId })
+    assert.equal(refused.body.code, 'ALREADY_ISSUED', 'until reconciliation, the phantom holder counts')
+    const fixed = await post<{ reports: Array<Record<string, unknown>> }>(
+      `${service.url}/api/coupons/admin/reconcile`,
+      {
+        ids: [policyId],
+      },
+    )
+    assert.deepEqual(fixed.body.reports[0]?.repaired, { added: 0, removed: 1 })
+    const issued = await post(`${service.url}/api/coupons/issue?strategy=v2`, { policyId, userId })
+    assert.equal(issued.status, 201)
+    assertConsistent(await policyState(service.runtime, policyId))
+  })
 })

@@ -4,9 +4,10 @@ import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { requestMessage } from '../../src/coupon/messages.ts'
 import { flowTopics } from '../../src/platform/kafka.ts'
+import { readGroupLag } from '../../src/platform/lag.ts'
 import { get, post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'
-import { runLimited, startTestService, type TestService } from '../helpers/stack.ts'
+import { eventually, runLimited, startTestService, type TestService } from '../helpers/stack.ts'
 import { assertConsistent, createPolicy, policyState, userIds, waitSettled } from './fixtures.ts'
 
 describe('coupon v3 pipeline', () => {
@@ -134,5 +135,59 @@ describe('coupon v3 pipeline', () => {
     const malformed = letters.body.messages.filter((letter) => letter.errorCode === 'MALFORMED_MESSAGE')
     assert.equal(malformed.length, 2)
     assert.ok(malformed.every((letter) => letter.source.topic === topics.requests))
+  })
+
+  it('a replayed request that had failed keeps its outcome and does not keep a coupon in Redis', async () => {
+    const policyId = await createPolicy(service.url, { total: 1 })
+    const [first, second] = userIds(2) as [string, string]
+    const won = await post<{ requestId: string }>(`${service.url}/api/coupons/issue?strategy=v3`, {
+      policyId,
+      userId: first,
+    })
+    await waitSettled(service.runtime, policyId, 1)
+    const lost = await post<{ requestId: string }>(`${service.url}/api/coupons/issue?strategy=v3`, {
+      policyId,
+      userId: second,
+    })
+    assert.equal(won.status, 202)
+    // The fast path already knows it is sold out; to exercise the consumer, replay a message for it.
+    const requestId = lost.status === 202 ? lost.body.requestId : randomUUID()
+    if (lost.status !== 202) {
+      await service.runtime.producer.sendAll([
+        requestMessage(topics, { requestId, policyId, userId: second, acceptedAt: Date.now() }),
+      ])
+    }
+    await waitSettled(service.runtime, policyId, 2)
+    const tag = `{c:${policyId}}`
+    // Redis drifts (it lost the winner), so the replayed loser finds stock and reserves it.
+    await service.runtime.redis.hdel(`${tag}:holders`, first)
+    await service.runtime.producer.sendAll([
+      requestMessage(topics, { requestId, policyId, userId: second, acceptedAt: Date.now() }),
+    ])
+    await eventually(
+      async () => {
+        const lag = await readGroupLag(service.runtime.config.kafka, service.runtime.config.coupon.groupId, [
+          topics.requests,
+        ])
+        return lag.total === 0n ? true : undefined
+      },
+      30_000,
+      'the replay to be consumed',
+    )
+
+    const status = await get<{ status: string; code: string }>(
+      `${service.url}/api/coupons/requests/${requestId}`,
+    )
+    assert.deepEqual([status.body.status, status.body.code], ['FAILED', 'SOLD_OUT'])
+    assert.equal(
+      await service.runtime.redis.hexists(`${tag}:holders`, second),
+      0,
+      'the replayed reservation was given back',
+    )
+    // The drift this test caused (the winner's lost holder) is what reconciliation repairs.
+    await post(`${service.url}/api/coupons/admin/reconcile`, { ids: [policyId] })
+    const state = await policyState(service.runtime, policyId)
+    assert.equal(state.coupons, 1)
+    assertConsistent(state)
   })
 })

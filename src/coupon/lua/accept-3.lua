@@ -6,6 +6,7 @@
 -- ARGV[2]  requestId
 -- ARGV[3]  now in ms
 -- ARGV[4]  ms after which a pending entry is considered abandoned (its accept crashed before Kafka acked)
+-- ARGV[5]  1 to mark the user pending when accepted, 0 only to check (v2's filter before its lock)
 -- returns  0 accepted (marked pending), 1 already issued, 2 already pending, 3 sold out, -1 no state
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return -1 end
@@ -16,5 +17,5 @@ if pending then
   if tonumber(ARGV[3]) - acceptedAt < tonumber(ARGV[4]) then return 2 end
 end
 if redis.call('HLEN', KEYS[2]) >= total then return 3 end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+if ARGV[5] == '1' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
 return 0

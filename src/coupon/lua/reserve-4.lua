@@ -4,14 +4,18 @@
 -- KEYS[2]  {c:ID}:holders   hash: userId -> requestId holding the user's coupon; HLEN = coupons taken
 -- KEYS[3]  {c:ID}:pending   hash: userId -> "requestId|acceptedAtMs"
 -- KEYS[4]  {c:ID}:outcomes  hash: requestId -> decision, kept until PostgreSQL has the outcome
--- ARGV     requestId1, userId1, requestId2, userId2, ...
+-- ARGV[1]  1 to record each decision in KEYS[4] (v3: the decision must survive a crash and a replay),
+--          0 not to (v2: the caller holds the policy lock and settles at once; after a crash the
+--          holder it leaves is not in flight, so reconciliation removes it)
+-- ARGV     then requestId1, userId1, requestId2, userId2, ...
 -- returns  one decision per request: ISSUED, ALREADY_ISSUED or SOLD_OUT; or {'NOSTATE'} when the policy's
 --          state is missing (Redis lost it) and must be rebuilt from PostgreSQL first
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return { 'NOSTATE' } end
 local taken = redis.call('HLEN', KEYS[2])
+local record = ARGV[1] == '1'
 local decisions = {}
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   local requestId, userId = ARGV[i], ARGV[i + 1]
   local decision = redis.call('HGET', KEYS[4], requestId)
   if not decision then
@@ -27,7 +31,7 @@ for i = 1, #ARGV, 2 do
       taken = taken + 1
       decision = 'ISSUED'
     end
-    redis.call('HSET', KEYS[4], requestId, decision)
+    if record then redis.call('HSET', KEYS[4], requestId, decision) end
     local pending = redis.call('HGET', KEYS[3], userId)
     if pending and string.sub(pending, 1, #requestId) == requestId then redis.call('HDEL', KEYS[3], userId) end
   end

@@ -1,17 +1,18 @@
 import type { BatchingProducer, FlowTopics } from '../../platform/kafka.ts'
 import type { RedisLock } from '../../platform/lock.ts'
 import type { Logger } from '../../platform/logger.ts'
-import type { PolicyCache } from '../policy-cache.ts'
+import type { ReadThroughCache } from '../../shared/read-through-cache.ts'
 import type { CouponRepository } from '../repository.ts'
 import type { CouponState } from '../state.ts'
 import type { CouponStock } from '../stock.ts'
+import type { Policy } from '../types.ts'
 
 /** What the issue strategies may touch. */
 export interface StrategyDeps {
   readonly repository: CouponRepository
   readonly stock: CouponStock
   readonly state: CouponState
-  readonly policies: PolicyCache
+  readonly policies: ReadThroughCache<Policy>
   readonly lock: RedisLock
   readonly producer: BatchingProducer
   readonly topics: FlowTopics

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../errors.ts'
 import type { IssueInput } from '../service.ts'
+import { lockKey } from '../stock.ts'
 import type { Issued, StrategyDeps } from './deps.ts'
 import { policyInWindow } from './window.ts'
 
@@ -8,18 +9,24 @@ import { policyInWindow } from './window.ts'
  * v2 — a per-policy Redis lock (unique token, expiry, bounded wait, compare-and-delete release); under it
  * the Redis check-and-take (one script) and the PostgreSQL write. A coupon the database refuses is given
  * back in Redis before the lock is released. No lock in time → 503 LOCK_TIMEOUT.
+ *
+ * Before queueing for the lock, a read-only filter refuses what cannot succeed (sold out, already issued).
+ * It never grants anything, so it cannot oversell; it spares the lock the bulk of a burst that arrives after
+ * the stock is gone, which would otherwise wait its turn only to hear SOLD_OUT.
  */
 export async function issueV2(deps: StrategyDeps, { policyId, userId }: IssueInput): Promise<Issued> {
   await policyInWindow(deps, policyId)
   const requestId = randomUUID()
-  return deps.lock.withLock(`{c:${policyId}}:lock`, async () => {
+  const check = await deps.state.withState(policyId, () =>
+    deps.stock.accept(policyId, userId, requestId, { now: deps.now().getTime(), mark: false }),
+  )
+  if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
+  if (check === 'ALREADY_ISSUED') throw new AppError('ALREADY_ISSUED')
+  return deps.lock.withLock(lockKey(policyId), async () => {
     const [decision] = await deps.state.withState(policyId, () =>
-      deps.stock.reserve(policyId, [{ requestId, userId }]),
+      deps.stock.reserve(policyId, [{ requestId, userId }], { record: false }),
     )
-    if (decision !== 'ISSUED') {
-      await deps.stock.settle(policyId, [requestId], [])
-      throw new AppError(decision === 'SOLD_OUT' ? 'SOLD_OUT' : 'ALREADY_ISSUED')
-    }
+    if (decision !== 'ISSUED') throw new AppError(decision === 'SOLD_OUT' ? 'SOLD_OUT' : 'ALREADY_ISSUED')
     try {
       const coupon = await deps.repository.issueOne({
         policyId,
@@ -29,7 +36,6 @@ export async function issueV2(deps: StrategyDeps, { policyId, userId }: IssueInp
         now: deps.now(),
         checkWindow: false,
       })
-      await deps.stock.settle(policyId, [requestId], [])
       return {
         status: 'ISSUED',
         couponId: coupon.id,
@@ -38,7 +44,7 @@ export async function issueV2(deps: StrategyDeps, { policyId, userId }: IssueInp
         issuedAt: coupon.issuedAt.toISOString(),
       }
     } catch (error) {
-      await deps.stock.settle(policyId, [requestId], [{ requestId, userId }])
+      await deps.stock.settle(policyId, [], [{ requestId, userId }])
       throw error
     }
   })

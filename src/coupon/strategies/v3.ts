@@ -17,7 +17,7 @@ export async function issueV3(deps: StrategyDeps, { policyId, userId }: IssueInp
   const requestId = randomUUID()
   const acceptedAt = deps.now().getTime()
   const check = await deps.state.withState(policyId, () =>
-    deps.stock.accept(policyId, userId, requestId, acceptedAt),
+    deps.stock.accept(policyId, userId, requestId, { now: acceptedAt }),
   )
   if (check === 'ALREADY_ISSUED' || check === 'ALREADY_PENDING') throw new AppError('ALREADY_ISSUED')
   if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
