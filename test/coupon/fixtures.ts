@@ -12,7 +12,7 @@ export interface PolicyOptions {
 
 export async function createPolicy(
   url: string,
-  { total, startsInMs = -60_000, endsInMs = 3_600_000 }: PolicyOptions,
+  { total, startsInMs = -60_000, endsInMs = 600_000 }: PolicyOptions,
 ) {
   const response = await post<{ id: string }>(`${url}/api/coupons/policies`, {
     title: `test policy ${total}`,

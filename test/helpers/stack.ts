@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Admin } from '@platformatic/kafka'
+import { Redis } from 'ioredis'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { allTopics } from '../../src/platform/kafka.ts'
 import {
@@ -32,6 +33,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     CONSUMER_RETRY_BACKOFF_MS: '50',
     // The broker's minimum: a killed consumer's partitions move on quickly.
     CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    // Tests that need reconciliation call it; a timer would also touch other tests' promotions.
+    RECONCILE_INTERVAL_MS: '0',
     ...overrides,
   })
 }
@@ -64,6 +67,7 @@ export async function startTestService<T>(
 /** Deletes the topics and Redis keys of a test configuration. */
 export async function cleanup(config: Config): Promise<void> {
   if (!config.kafka.topicPrefix.startsWith('t')) return
+  await deleteKeys(config)
   const admin = new Admin({ clientId: 'test-cleanup', bootstrapBrokers: [...config.kafka.brokers] })
   try {
     const existing = new Set(await admin.listTopics())
@@ -109,4 +113,20 @@ export async function runLimited<T>(tasks: ReadonlyArray<() => Promise<T>>, limi
   })
   await Promise.all(workers)
   return results
+}
+
+/** Deletes every Redis key under the configuration's key prefix. */
+async function deleteKeys(config: Config): Promise<void> {
+  if (!config.redis.keyPrefix) return
+  const redis = new Redis(config.redis.url)
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.unlink(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
 }

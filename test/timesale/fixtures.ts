@@ -17,7 +17,7 @@ export function saleBody({
   total,
   maxPerUser = null,
   startsInMs = -60_000,
-  endsInMs = 3_600_000,
+  endsInMs = 600_000,
   salePrice = 19_900,
 }: SaleOptions) {
   return {
