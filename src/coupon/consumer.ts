@@ -1,3 +1,4 @@
+import { perPromotion } from '../pipeline/per-promotion.ts'
 import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
@@ -52,14 +53,7 @@ export function couponConsumer(
 
   return {
     decode: decodeRequest,
-    async process(batch: readonly Envelope<IssueRequest>[]) {
-      const byPolicy = new Map<string, IssueRequest[]>()
-      for (const { body } of batch) {
-        const group = byPolicy.get(body.policyId)
-        if (group) group.push(body)
-        else byPolicy.set(body.policyId, [body])
-      }
-      await Promise.all([...byPolicy].map(([policyId, requests]) => processPolicy(policyId, requests)))
-    },
+    process: (batch: readonly Envelope<IssueRequest>[]) =>
+      perPromotion(batch, (request) => request.policyId, processPolicy),
   }
 }

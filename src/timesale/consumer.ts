@@ -1,3 +1,4 @@
+import { perPromotion } from '../pipeline/per-promotion.ts'
 import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
@@ -54,23 +55,17 @@ export function timesaleConsumer(
 
   return {
     decode: decodeRequest,
-    async process(batch: readonly Envelope<OrderRequest>[]) {
-      const bySale = new Map<string, OrderRequest[]>()
-      for (const { body } of batch) {
-        const group = bySale.get(body.timeSaleId)
-        if (group) group.push(body)
-        else bySale.set(body.timeSaleId, [body])
-      }
-      // Tickets are the acceptance order; a sale's messages arrive in it (one key, one partition), and
-      // sorting keeps it even if two accepts raced between drawing a ticket and handing the message over.
-      await Promise.all(
-        [...bySale].map(([saleId, requests]) =>
+    // Tickets are the acceptance order; a sale's messages arrive in it (one key, one partition), and
+    // sorting keeps it even if two accepts raced between drawing a ticket and handing the message over.
+    process: (batch: readonly Envelope<OrderRequest>[]) =>
+      perPromotion(
+        batch,
+        (request) => request.timeSaleId,
+        (saleId, requests) =>
           processSale(
             saleId,
             requests.sort((a, b) => a.ticket - b.ticket),
           ),
-        ),
-      )
-    },
+      ),
   }
 }
