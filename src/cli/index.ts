@@ -1,6 +1,8 @@
+import { benchCommand } from './bench.ts'
 import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
 import { lagCommand } from './lag.ts'
+import { loadtestCommand } from './loadtest.ts'
 import { migrateCommand } from './migrate.ts'
 import { reconcileCommand } from './reconcile.ts'
 import { scaleCommand } from './scale.ts'
@@ -24,6 +26,8 @@ export const commands: Record<string, Command> = {
   lag: lagCommand,
   reconcile: reconcileCommand,
   scale: scaleCommand,
+  bench: benchCommand,
+  loadtest: loadtestCommand,
   help: helpCommand,
   '--help': helpCommand,
   '-h': helpCommand,
