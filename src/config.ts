@@ -66,7 +66,7 @@ const schema = z.object({
   KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(6),
   KAFKA_REPLICATION_FACTOR: positiveInt.max(10).default(1),
   /** Largest batch one consumer hands to a handler. */
-  CONSUMER_BATCH_SIZE: positiveInt.max(10_000).default(500),
+  CONSUMER_BATCH_SIZE: positiveInt.max(10_000).default(2_000),
   /** Attempts after the first one before a message goes to the DLQ. */
   CONSUMER_MAX_RETRIES: nonNegativeInt.max(10).default(3),
   /** First retry delay in ms; doubles each attempt. */

@@ -3,16 +3,18 @@ import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
+import type { RequestIndex } from '../shared/request-index.ts'
 import { decodeRequest, outcomeMessage } from './messages.ts'
 import type { CouponRepository } from './repository.ts'
 import type { CouponState } from './state.ts'
 import type { CouponStock } from './stock.ts'
-import type { IssueRequest } from './types.ts'
+import type { IssueRequest, PendingRequest } from './types.ts'
 
 export interface CouponConsumerDeps {
   readonly repository: CouponRepository
   readonly stock: CouponStock
   readonly state: CouponState
+  readonly index: RequestIndex<PendingRequest>
   readonly producer: BatchingProducer
   readonly topics: FlowTopics
   readonly faults: Faults
@@ -23,7 +25,7 @@ export interface CouponConsumerDeps {
  * The v3 consumer's work for a batch, policy by policy (policies in parallel, each in arrival order):
  * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
  * 2. persist to PostgreSQL — coupons and outcomes in one transaction, idempotently;
- * 3. settle Redis — drop reservation records, give back what PostgreSQL refused;
+ * 3. settle Redis — drop reservation records and status-index entries, give back what PostgreSQL refused;
  * 4. publish each outcome once, then mark it published.
  * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
  */
@@ -35,11 +37,11 @@ export function couponConsumer(
     deps.faults.hit('coupon.after-reserve')
     const result = await deps.repository.persistBatch(policyId, requests, decisions)
     deps.faults.hit('coupon.after-persist')
-    await deps.stock.settle(
-      policyId,
-      requests.map((request) => request.requestId),
-      result.refused,
-    )
+    const requestIds = requests.map((request) => request.requestId)
+    await Promise.all([
+      deps.stock.settle(policyId, requestIds, result.refused),
+      deps.index.forget(requestIds),
+    ])
     if (result.refused.length > 0) {
       deps.logger.warn(
         { policyId, refused: result.refused.length },

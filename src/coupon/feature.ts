@@ -3,6 +3,7 @@ import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
 import { type Feature, type FeatureContext, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
+import { RequestIndex } from '../shared/request-index.ts'
 import { couponConsumer } from './consumer.ts'
 import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
@@ -11,7 +12,7 @@ import { CouponService } from './service.ts'
 import { createCouponState } from './state.ts'
 import { CouponStock } from './stock.ts'
 import type { StrategyDeps } from './strategies/deps.ts'
-import type { IssueRequest } from './types.ts'
+import type { IssueRequest, PendingRequest } from './types.ts'
 
 /** Builds the coupon domain's objects once per runtime. */
 function wire(
@@ -28,6 +29,7 @@ function wire(
     stock,
     state: createCouponState(repository, stock, logger),
     policies: new ReadThroughCache((id) => repository.findPolicy(id)),
+    index: new RequestIndex<PendingRequest>(runtime.redis, 'c'),
     lock,
     producer: runtime.producer,
     topics,

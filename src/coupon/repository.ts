@@ -137,9 +137,19 @@ export class CouponRepository {
     return rows.map((row) => row.id)
   }
 
+  /** Total and issued count of a policy, for a cheap comparison with Redis. */
+  async counts(policyId: string): Promise<{ total: number; issued: number } | undefined> {
+    const { rows } = await this.#pool.query<{ total_quantity: number; issued_quantity: number }>(
+      'SELECT total_quantity, issued_quantity FROM coupon_policies WHERE id = $1',
+      [policyId],
+    )
+    const row = rows[0]
+    return row ? { total: row.total_quantity, issued: row.issued_quantity } : undefined
+  }
+
   async snapshot(policyId: string): Promise<PolicySnapshot | undefined> {
-    const policy = await this.#pool.query<{ total_quantity: number }>(
-      'SELECT total_quantity FROM coupon_policies WHERE id = $1',
+    const policy = await this.#pool.query<{ total_quantity: number; end_time: Date }>(
+      'SELECT total_quantity, end_time FROM coupon_policies WHERE id = $1',
       [policyId],
     )
     const row = policy.rows[0]
@@ -148,7 +158,11 @@ export class CouponRepository {
       'SELECT user_id, request_id FROM coupons WHERE policy_id = $1',
       [policyId],
     )
-    return { totalQuantity: row.total_quantity, holders: rows.map((r) => [r.user_id, r.request_id] as const) }
+    return {
+      totalQuantity: row.total_quantity,
+      endTime: row.end_time,
+      holders: rows.map((r) => [r.user_id, r.request_id] as const),
+    }
   }
 
   /**

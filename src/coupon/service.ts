@@ -74,7 +74,7 @@ export class CouponService {
       const { acceptedAt: _, settledAt, ...rest } = outcome
       return { ...rest, updatedAt: settledAt.toISOString() }
     }
-    const pending = await this.#deps.stock.lookupRequest(requestId)
+    const pending = await this.#deps.index.find(requestId)
     if (!pending) throw new AppError('REQUEST_NOT_FOUND')
     return {
       requestId,

@@ -9,9 +9,13 @@ type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 
 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
 const PENDING_STALE_MS = 60_000
-/** How long the request index used by the status endpoint lives. */
-const REQUEST_INDEX_TTL_S = 7 * 24 * 3600
 const BUILD_CHUNK = 1_000
+const RESERVE_CHUNK = 250
+/**
+ * How long a policy's Redis state outlives its window, for requests accepted just before the end. If one
+ * arrives later still, the state is rebuilt from PostgreSQL like any lost state.
+ */
+const STATE_AFTER_END_MS = 24 * 3600 * 1000
 
 /** All keys of a policy share the `{c:<id>}` hash tag, so its scripts work on Redis Cluster. */
 function keys(policyId: string) {
@@ -41,6 +45,8 @@ const ACCEPT_RESULTS: Record<number, AcceptCheck> = {
 /** The state PostgreSQL holds for a policy, from which Redis is rebuilt. */
 export interface PolicySnapshot {
   readonly totalQuantity: number
+  /** When the policy's window ends: its Redis state is forgotten a day later. */
+  readonly endTime: Date
   /** userId → requestId of every issued coupon. */
   readonly holders: ReadonlyArray<readonly [string, string]>
 }
@@ -95,14 +101,26 @@ export class CouponStock {
     { record = true }: { record?: boolean } = {},
   ): Promise<Decision[]> {
     const k = keys(policyId)
-    const args = [record ? 1 : 0, ...requests.flatMap((request) => [request.requestId, request.userId])]
-    const result = (await this.#scripts.run(
-      'reserve',
-      [k.meta, k.holders, k.pending, k.outcomes],
-      args,
-    )) as string[]
-    if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
-    return result as Decision[]
+    // Chunks keep one script from holding Redis for long; sent together on one connection, they run in
+    // order, so the decisions are the same as in one call.
+    const chunks: Array<ReadonlyArray<{ requestId: string; userId: string }>> = []
+    for (let start = 0; start < requests.length; start += RESERVE_CHUNK) {
+      chunks.push(requests.slice(start, start + RESERVE_CHUNK))
+    }
+    const results = await Promise.all(
+      chunks.map(
+        (chunk) =>
+          this.#scripts.run(
+            'reserve',
+            [k.meta, k.holders, k.pending, k.outcomes],
+            [record ? 1 : 0, ...chunk.flatMap((request) => [request.requestId, request.userId])],
+          ) as Promise<string[]>,
+      ),
+    )
+    if (results.some((result) => result[0] === 'NOSTATE')) {
+      throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
+    }
+    return results.flat() as Decision[]
   }
 
   /** Forgets reservation records PostgreSQL now holds and gives back coupons it refused. */
@@ -145,9 +163,20 @@ export class CouponStock {
     const installed = await this.#scripts.run(
       'installState',
       [k.meta, k.holders, build],
-      [snapshot.totalQuantity, replace ? 1 : 0],
+      [snapshot.totalQuantity, replace ? 1 : 0, snapshot.endTime.getTime() + STATE_AFTER_END_MS],
     )
     return installed === 1
+  }
+
+  /** Counts only, for a cheap first look: total, holders, reservations in flight. */
+  async counts(policyId: string): Promise<{ total: number | null; holders: number; inFlight: number }> {
+    const k = keys(policyId)
+    const [total, holders, inFlight] = await Promise.all([
+      this.#redis.hget(k.meta, 'total'),
+      this.#redis.hlen(k.holders),
+      this.#redis.hlen(k.outcomes),
+    ])
+    return { total: total === null ? null : Number(total), holders, inFlight }
   }
 
   /** Redis's view of a policy, read in one round trip: holders and the reservations still in flight. */
@@ -190,24 +219,5 @@ export class CouponStock {
 
   async pendingCount(policyId: string): Promise<number> {
     return this.#redis.hlen(keys(policyId).pending)
-  }
-
-  /** Remembers which policy a request belongs to, for the status endpoint, while it is pending. */
-  async indexRequest(requestId: string, policyId: string, userId: string, acceptedAt: number): Promise<void> {
-    await this.#redis.set(
-      `c:req:${requestId}`,
-      `${policyId}|${userId}|${acceptedAt}`,
-      'EX',
-      REQUEST_INDEX_TTL_S,
-    )
-  }
-
-  async lookupRequest(
-    requestId: string,
-  ): Promise<{ policyId: string; userId: string; acceptedAt: number } | undefined> {
-    const value = await this.#redis.get(`c:req:${requestId}`)
-    if (!value) return undefined
-    const [policyId = '', userId = '', acceptedAt = '0'] = value.split('|')
-    return { policyId, userId, acceptedAt: Number(acceptedAt) }
   }
 }

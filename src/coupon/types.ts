@@ -53,6 +53,14 @@ export interface IssueRequest {
   readonly acceptedAt: number
 }
 
+/** What the status endpoint knows of a v3 request before PostgreSQL has its outcome. */
+export interface PendingRequest {
+  readonly policyId: string
+  readonly userId: string
+  /** ms since epoch */
+  readonly acceptedAt: number
+}
+
 /** What the Redis reservation decided for a request. */
 export type Decision = 'ISSUED' | 'ALREADY_ISSUED' | 'SOLD_OUT'
 

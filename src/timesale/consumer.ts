@@ -3,16 +3,18 @@ import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
+import type { RequestIndex } from '../shared/request-index.ts'
 import { decodeRequest, outcomeMessage } from './messages.ts'
 import type { RequestRepository } from './request-repository.ts'
 import type { TimeSaleState } from './state.ts'
 import type { TimeSaleStock } from './stock.ts'
-import type { OrderRequest } from './types.ts'
+import type { OrderRequest, QueuedRequest } from './types.ts'
 
 export interface TimeSaleConsumerDeps {
   readonly requests: RequestRepository
   readonly stock: TimeSaleStock
   readonly state: TimeSaleState
+  readonly index: RequestIndex<QueuedRequest>
   readonly producer: BatchingProducer
   readonly topics: FlowTopics
   readonly faults: Faults
@@ -24,7 +26,8 @@ export interface TimeSaleConsumerDeps {
  * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
  * 2. persist to PostgreSQL — orders and outcomes in one transaction, idempotently: this is the
  *    asynchronous database update, in batches, off the API's path;
- * 3. settle Redis — drop outcome records, give back what PostgreSQL refused, raise the watermark;
+ * 3. settle Redis — drop outcome records and status-index entries, give back what PostgreSQL refused,
+ *    raise the watermark;
  * 4. publish each outcome once, then mark it published.
  * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
  */
@@ -36,12 +39,11 @@ export function timesaleConsumer(
     deps.faults.hit('timesale.after-reserve')
     const result = await deps.requests.persistBatch(saleId, requests, decisions)
     deps.faults.hit('timesale.after-persist')
-    await deps.stock.settle(
-      saleId,
-      requests.map((request) => request.requestId),
-      result.refused,
-      result.watermark,
-    )
+    const requestIds = requests.map((request) => request.requestId)
+    await Promise.all([
+      deps.stock.settle(saleId, requestIds, result.refused, result.watermark),
+      deps.index.forget(requestIds),
+    ])
     if (result.refused.length > 0) {
       deps.logger.warn(
         { timeSaleId: saleId, refused: result.refused.length },

@@ -3,16 +3,16 @@ import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
 import { type Feature, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
+import { RequestIndex } from '../shared/request-index.ts'
 import { timesaleConsumer } from './consumer.ts'
 import { TimeSaleReconciler } from './reconcile.ts'
 import { TimeSaleRepository } from './repository.ts'
-import { RequestIndex } from './request-index.ts'
 import { RequestRepository } from './request-repository.ts'
 import { registerTimeSaleRoutes } from './routes.ts'
 import { TimeSaleService, type TimeSaleServiceDeps } from './service.ts'
 import { createTimeSaleState } from './state.ts'
 import { TimeSaleStock } from './stock.ts'
-import type { OrderRequest } from './types.ts'
+import type { OrderRequest, QueuedRequest } from './types.ts'
 
 /** Builds the time-sale domain's objects once per runtime. */
 function wire(
@@ -26,7 +26,7 @@ function wire(
     repository,
     requests: new RequestRepository(runtime.pool),
     stock,
-    index: new RequestIndex(runtime.redis),
+    index: new RequestIndex<QueuedRequest>(runtime.redis, 't'),
     state: createTimeSaleState(repository, stock, logger),
     reconciler: new TimeSaleReconciler(repository, stock, logger),
     sales: new ReadThroughCache((id) => repository.findSale(id)),

@@ -130,7 +130,10 @@ export class TimeSaleRepository {
       total_quantity: number
       max_per_user: number | null
       settled_requests: string
-    }>('SELECT total_quantity, max_per_user, settled_requests FROM time_sales WHERE id = $1', [saleId])
+      end_at: Date
+    }>('SELECT total_quantity, max_per_user, settled_requests, end_at FROM time_sales WHERE id = $1', [
+      saleId,
+    ])
     const row = sale.rows[0]
     if (!row) return undefined
     const { rows } = await this.#pool.query<{ request_id: string; user_id: string; quantity: number }>(
@@ -139,6 +142,7 @@ export class TimeSaleRepository {
     )
     return {
       totalQuantity: row.total_quantity,
+      endAt: row.end_at,
       maxPerUser: row.max_per_user,
       settledRequests: Number(row.settled_requests),
       orders: rows.map((r) => ({ requestId: r.request_id, userId: r.user_id, quantity: r.quantity })),

@@ -8,6 +8,11 @@ const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
 type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'installState' | 'repair'
 
 const BUILD_CHUNK = 1_000
+/**
+ * How long a sale's Redis state outlives its window, for requests accepted just before the end. If one
+ * arrives later still, the state is rebuilt from PostgreSQL like any lost state.
+ */
+const STATE_AFTER_END_MS = 24 * 3600 * 1000
 
 /** All keys of a sale share the `{t:<id>}` hash tag, so its scripts work on Redis Cluster. */
 function keys(saleId: string) {
@@ -47,6 +52,8 @@ export interface Reservable {
 /** The state PostgreSQL holds for a sale, from which Redis is rebuilt. */
 export interface SaleSnapshot {
   readonly totalQuantity: number
+  /** When the sale's window ends: its Redis state is forgotten a day later. */
+  readonly endAt: Date
   readonly maxPerUser: number | null
   /** Every order: requestId, userId, quantity. */
   readonly orders: ReadonlyArray<Reservable>
@@ -198,7 +205,14 @@ export class TimeSaleStock {
     const installed = await this.#scripts.run(
       'installState',
       [k.meta, k.reservations, k.users, k.sold, k.ticket, k.settled, build.reservations, build.users],
-      [snapshot.totalQuantity, snapshot.maxPerUser ?? 0, sold, snapshot.settledRequests, replace ? 1 : 0],
+      [
+        snapshot.totalQuantity,
+        snapshot.maxPerUser ?? 0,
+        sold,
+        snapshot.settledRequests,
+        replace ? 1 : 0,
+        snapshot.endAt.getTime() + STATE_AFTER_END_MS,
+      ],
     )
     return installed === 1
   }

@@ -80,3 +80,13 @@ export interface Outcome {
   readonly acceptedAt: Date
   readonly settledAt: Date
 }
+
+/** What the status endpoint knows of a queued v3 request before PostgreSQL has its outcome. */
+export interface QueuedRequest {
+  readonly timeSaleId: string
+  readonly userId: string
+  readonly quantity: number
+  readonly ticket: number
+  /** ms since epoch */
+  readonly acceptedAt: number
+}

@@ -4,6 +4,7 @@
 -- KEYS[3]  {c:ID}:holders:build:<token>  the holders loaded from PostgreSQL (may not exist: no coupons yet)
 -- ARGV[1]  total quantity
 -- ARGV[2]  1 to replace existing state (reconciliation), 0 to keep it
+-- ARGV[3]  when the state may be forgotten (ms since epoch): a while after the policy's window ended
 -- returns  1 when installed, 0 when state was already there
 if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('DEL', KEYS[3])
@@ -15,4 +16,6 @@ else
   redis.call('DEL', KEYS[2])
 end
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'ready', '1')
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 return 1

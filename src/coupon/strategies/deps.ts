@@ -2,10 +2,11 @@ import type { BatchingProducer, FlowTopics } from '../../platform/kafka.ts'
 import type { RedisLock } from '../../platform/lock.ts'
 import type { Logger } from '../../platform/logger.ts'
 import type { ReadThroughCache } from '../../shared/read-through-cache.ts'
+import type { RequestIndex } from '../../shared/request-index.ts'
 import type { CouponRepository } from '../repository.ts'
 import type { CouponState } from '../state.ts'
 import type { CouponStock } from '../stock.ts'
-import type { Policy } from '../types.ts'
+import type { PendingRequest, Policy } from '../types.ts'
 
 /** What the issue strategies may touch. */
 export interface StrategyDeps {
@@ -13,6 +14,7 @@ export interface StrategyDeps {
   readonly stock: CouponStock
   readonly state: CouponState
   readonly policies: ReadThroughCache<Policy>
+  readonly index: RequestIndex<PendingRequest>
   readonly lock: RedisLock
   readonly producer: BatchingProducer
   readonly topics: FlowTopics

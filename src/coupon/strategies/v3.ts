@@ -23,7 +23,7 @@ export async function issueV3(deps: StrategyDeps, { policyId, userId }: IssueInp
   if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
   try {
     await Promise.all([
-      deps.stock.indexRequest(requestId, policyId, userId, acceptedAt),
+      deps.index.add(requestId, { policyId, userId, acceptedAt }),
       deps.producer.send(requestMessage(deps.topics, { requestId, policyId, userId, acceptedAt })),
     ])
   } catch (error) {

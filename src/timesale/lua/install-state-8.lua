@@ -12,6 +12,7 @@
 -- ARGV[3]  units sold (the sum of the orders)
 -- ARGV[4]  settled watermark (settled requests)
 -- ARGV[5]  1 to replace existing state (reconciliation), 0 to keep it
+-- ARGV[6]  when the state may be forgotten (ms since epoch): a while after the sale's window ended
 -- returns  1 when installed, 0 when state was already there
 if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('DEL', KEYS[7], KEYS[8])
@@ -30,4 +31,5 @@ local watermark = tonumber(ARGV[4])
 if watermark > (tonumber(redis.call('GET', KEYS[5])) or 0) then redis.call('SET', KEYS[5], watermark) end
 if watermark > (tonumber(redis.call('GET', KEYS[6])) or 0) then redis.call('SET', KEYS[6], watermark) end
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'maxPerUser', ARGV[2], 'ready', '1')
+for i = 1, 6 do redis.call('PEXPIREAT', KEYS[i], ARGV[6]) end
 return 1

@@ -2,17 +2,17 @@ import type { BatchingProducer, FlowTopics } from '../../platform/kafka.ts'
 import type { RedisLock } from '../../platform/lock.ts'
 import type { Logger } from '../../platform/logger.ts'
 import type { ReadThroughCache } from '../../shared/read-through-cache.ts'
+import type { RequestIndex } from '../../shared/request-index.ts'
 import type { TimeSaleRepository } from '../repository.ts'
-import type { RequestIndex } from '../request-index.ts'
 import type { TimeSaleState } from '../state.ts'
 import type { TimeSaleStock } from '../stock.ts'
-import type { TimeSale } from '../types.ts'
+import type { QueuedRequest, TimeSale } from '../types.ts'
 
 /** What the order strategies may touch. */
 export interface StrategyDeps {
   readonly repository: TimeSaleRepository
   readonly stock: TimeSaleStock
-  readonly index: RequestIndex
+  readonly index: RequestIndex<QueuedRequest>
   readonly state: TimeSaleState
   readonly sales: ReadThroughCache<TimeSale>
   readonly lock: RedisLock
