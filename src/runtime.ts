@@ -223,6 +223,9 @@ export async function startFeature<T>(
     const server = app
     lifecycle.add(`${feature.name} http`, () => server.close())
     logger.info({ url, docs: `${url}/docs` }, `${feature.name} service listening`)
+    if (!config.http.adminToken) {
+      logger.warn('ADMIN_TOKEN is not set: admin endpoints (promotion creation, DLQ, reconciliation) are open')
+    }
   }
   return { app, consumer, url }
 }
