@@ -42,11 +42,13 @@ export async function createRuntime(config: Config, name: string): Promise<Runti
   const pool = createPool(config.postgres, logger)
   lifecycle.add('postgres', () => pool.end())
 
-  const redis = createRedis(config.redis, name)
+  const redis = createRedis(config.redis, name, logger)
   lifecycle.add('redis', () => redis.quit())
 
   await ensureTopics(config.kafka, allFlowTopics(config), logger)
-  const producer = new BatchingProducer(createProducer(config.kafka, `${name}-producer`))
+  const producer = new BatchingProducer(() => createProducer(config.kafka, `${name}-producer`), {
+    timeoutMs: 15_000,
+  })
   lifecycle.add('kafka producer', () => producer.close())
 
   return { config, logger, registry, pool, redis, producer, lifecycle }
@@ -224,7 +226,9 @@ export async function startFeature<T>(
     lifecycle.add(`${feature.name} http`, () => server.close())
     logger.info({ url, docs: `${url}/docs` }, `${feature.name} service listening`)
     if (!config.http.adminToken) {
-      logger.warn('ADMIN_TOKEN is not set: admin endpoints (promotion creation, DLQ, reconciliation) are open')
+      logger.warn(
+        'ADMIN_TOKEN is not set: admin endpoints (promotion creation, DLQ, reconciliation) are open',
+      )
     }
   }
   return { app, consumer, url }

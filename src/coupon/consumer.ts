@@ -1,5 +1,6 @@
 import { perPromotion } from '../pipeline/per-promotion.ts'
 import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
+import { PublishedMarks } from '../pipeline/published-marks.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
@@ -32,6 +33,8 @@ export interface CouponConsumerDeps {
 export function couponConsumer(
   deps: CouponConsumerDeps,
 ): Pick<ProcessorOptions<IssueRequest>, 'decode' | 'process'> {
+  const published = new PublishedMarks((ids) => deps.repository.markPublished(ids), deps.logger)
+
   async function processPolicy(policyId: string, requests: IssueRequest[]): Promise<void> {
     const decisions = await deps.state.withState(policyId, () => deps.stock.reserve(policyId, requests))
     deps.faults.hit('coupon.after-reserve')
@@ -50,7 +53,7 @@ export function couponConsumer(
     }
     await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
     deps.faults.hit('coupon.after-publish')
-    await deps.repository.markPublished(result.toPublish.map((outcome) => outcome.requestId))
+    await published.record(result.toPublish.map((outcome) => outcome.requestId))
   }
 
   return {

@@ -110,6 +110,34 @@ export function errorBody(
   return body
 }
 
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+])
+
+/**
+ * Whether an error means a dependency (Redis, PostgreSQL, Kafka) could not be reached or answered in time:
+ * the client should retry later (503), it did nothing wrong.
+ */
+export function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('PLT_KFK_'))) return true
+  if (error.name === 'MaxRetriesPerRequestError') return true
+  if (
+    /Connection is closed|Connection terminated|Command timed out|timeout exceeded when trying to connect/i.test(
+      error.message,
+    )
+  ) {
+    return true
+  }
+  return error.cause !== undefined && error.cause !== error && isDependencyFailure(error.cause)
+}
+
 function toAppError(error: FastifyError): AppError {
   if (isAppError(error)) return error
   if (error.validation) {
@@ -124,6 +152,7 @@ function toAppError(error: FastifyError): AppError {
     const message = fields.length > 0 ? `요청 값이 올바르지 않습니다: ${fields.join(', ')}` : undefined
     return new AppError('VALIDATION_FAILED', { message, details, cause: error })
   }
+  if (isDependencyFailure(error)) return new AppError('DEPENDENCY_UNAVAILABLE', { cause: error })
   const mapped = error.code ? FRAMEWORK_CODES[error.code] : undefined
   if (mapped) return new AppError(mapped, { cause: error })
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

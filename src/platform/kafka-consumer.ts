@@ -2,6 +2,8 @@ import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka
 import type { KafkaConfig } from '../config.ts'
 import type { Logger } from './logger.ts'
 
+const COMMIT_TIMEOUT_MS = 15_000
+
 /** A record as the consumer hands it to a batch handler; key, value and headers are raw bytes. */
 export type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
 
@@ -35,20 +37,26 @@ export interface ConsumerStats {
  */
 export class BatchConsumer {
   readonly #options: BatchConsumerOptions
-  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
+  #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
   #buffer: RawMessage[] = []
   #wake: (() => void) | undefined
   #running = false
   #loop: Promise<void> | undefined
+  #restarting: Promise<void> | undefined
   #messages = 0
   #batches = 0
   #lastBatchAt: number | undefined
 
   constructor(options: BatchConsumerOptions) {
     this.#options = options
+    this.#consumer = this.#createClient()
+  }
+
+  #createClient(): Consumer<Buffer, Buffer, Buffer, Buffer> {
+    const options = this.#options
     const suffix = options.instanceId ? `consumer-${options.instanceId}` : 'consumer'
-    this.#consumer = new Consumer({
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       clientId: `${options.kafka.clientId}-${suffix}`,
       bootstrapBrokers: [...options.kafka.brokers],
       groupId: options.groupId,
@@ -67,32 +75,76 @@ export class BatchConsumer {
       retryDelay: 500,
       autocreateTopics: false,
     })
+    const { logger } = options
+    consumer.on('consumer:group:join', (event: unknown) => logger.info({ event }, 'joined consumer group'))
+    consumer.on('consumer:group:rebalance', (event: unknown) =>
+      logger.info({ event }, 'consumer group rebalance'),
+    )
+    return consumer
   }
 
   async start(): Promise<void> {
-    const { logger, topics } = this.#options
-    this.#stream = await this.#consumer.consume({
-      topics: [...topics],
+    await this.#open()
+    this.#running = true
+    this.#loop = this.#run()
+    this.#options.logger.info(
+      { groupId: this.#options.groupId, topics: this.#options.topics },
+      'consumer started',
+    )
+  }
+
+  async #open(): Promise<void> {
+    const stream = await this.#consumer.consume({
+      topics: [...this.#options.topics],
       // A group with no committed offset starts from the beginning: nothing accepted before the first
       // consumer joined may be skipped.
       mode: 'committed',
       fallbackMode: 'earliest',
     })
-    this.#stream.on('data', (message: RawMessage) => {
+    this.#stream = stream
+    stream.on('data', (message: RawMessage) => {
       this.#buffer.push(message)
-      if (this.#buffer.length >= this.#options.batchSize * 2) this.#stream?.pause()
+      if (this.#buffer.length >= this.#options.batchSize * 2) stream.pause()
       this.#wake?.()
     })
-    this.#stream.on('error', (error: unknown) => logger.error({ err: error }, 'consumer stream failed'))
-    this.#consumer.on('consumer:group:join', (event: unknown) =>
-      logger.info({ event }, 'joined consumer group'),
-    )
-    this.#consumer.on('consumer:group:rebalance', (event: unknown) =>
-      logger.info({ event }, 'consumer group rebalance'),
-    )
-    this.#running = true
-    this.#loop = this.#run()
-    logger.info({ groupId: this.#options.groupId, topics }, 'consumer started')
+    stream.on('error', (error: unknown) => {
+      this.#options.logger.error({ err: error }, 'consumer stream failed; reconnecting')
+      this.#restart()
+    })
+    stream.on('close', () => {
+      if (this.#running && this.#stream === stream) this.#restart()
+    })
+  }
+
+  /**
+   * The client gives up fetching after its own retries (a broker down longer than they last, a leader
+   * election): the stream ends, and without this the process would stay up consuming nothing. A fresh
+   * client rejoins the group and resumes from the committed offsets; what was buffered is redelivered.
+   */
+  #restart(): void {
+    if (this.#restarting || !this.#running) return
+    const { logger } = this.#options
+    this.#restarting = (async () => {
+      let delay = 1_000
+      while (this.#running) {
+        const old = this.#consumer
+        this.#stream = undefined
+        this.#buffer = []
+        await old.close(true).catch(() => {})
+        try {
+          this.#consumer = this.#createClient()
+          await this.#open()
+          logger.info('consumer stream restarted')
+          return
+        } catch (error) {
+          logger.warn({ err: error, retryInMs: delay }, 'consumer restart failed')
+          await new Promise((resolve) => setTimeout(resolve, delay))
+          delay = Math.min(delay * 2, 15_000)
+        }
+      }
+    })().finally(() => {
+      this.#restarting = undefined
+    })
   }
 
   get stats(): ConsumerStats {
@@ -102,10 +154,6 @@ export class BatchConsumer {
       lastBatchAt: this.#lastBatchAt,
       buffered: this.#buffer.length,
     }
-  }
-
-  get client(): Consumer<Buffer, Buffer, Buffer, Buffer> {
-    return this.#consumer
   }
 
   async #run(): Promise<void> {
@@ -143,8 +191,19 @@ export class BatchConsumer {
     for (const message of batch) last.set(`${message.topic}:${message.partition}`, message)
     await Promise.all(
       [...last.values()].map(async (message) => {
+        let timer: NodeJS.Timeout | undefined
         try {
-          await message.commit()
+          // A commit on a stream that is going away (the client gave up on a dead broker) may never settle;
+          // waiting for it would stop this consumer for good.
+          await Promise.race([
+            message.commit(),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error('offset commit did not finish in time')),
+                COMMIT_TIMEOUT_MS,
+              )
+            }),
+          ])
         } catch (error) {
           // Typically the partition moved to another member during a rebalance: the new owner reprocesses
           // from the last commit and the idempotent handler makes that harmless.
@@ -157,6 +216,8 @@ export class BatchConsumer {
             },
             'offset commit failed',
           )
+        } finally {
+          clearTimeout(timer)
         }
       }),
     )
@@ -168,6 +229,7 @@ export class BatchConsumer {
     this.#buffer = []
     this.#wake?.()
     await this.#loop
+    await this.#restarting
     await this.#stream?.close().catch(() => {})
     await this.#consumer.close(true)
   }

@@ -88,9 +88,14 @@ export async function ensureTopics(
         configs,
       })
     } catch (error) {
-      // Another process may have created them in between; only a topic still missing is a failure.
-      const now = new Set(await admin.listTopics())
-      if (missing.some((topic) => !now.has(topic))) throw error
+      // Another process may be creating them at the same moment (two services starting together); its
+      // topics take a moment to show in the metadata. Only a topic still missing after that is a failure.
+      for (let attempt = 0; ; attempt++) {
+        const now = new Set(await admin.listTopics())
+        if (missing.every((topic) => now.has(topic))) return []
+        if (attempt >= 20) throw error
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
     }
     logger.info(
       { topics: missing, partitions: config.partitions, replicas: config.replicationFactor },
@@ -130,15 +135,32 @@ interface Pending {
  * thousands of tiny requests into a few large ones; with no load a message leaves at once. One request at a
  * time keeps the arrival order of messages within each partition.
  */
+type StringProducer = Producer<string, string, string, string>
+
+export interface BatchingProducerOptions {
+  /** Most messages in one produce request. */
+  readonly maxBatch?: number
+  /** A request not acknowledged within this many ms fails (and, with a factory, the client is replaced). */
+  readonly timeoutMs?: number
+}
+
 export class BatchingProducer {
-  readonly #producer: Producer<string, string, string, string>
+  readonly #factory: (() => StringProducer) | undefined
   readonly #maxBatch: number
+  readonly #timeoutMs: number
+  #producer: StringProducer
   #queue: Pending[] = []
   #inFlight: Promise<void> | undefined
 
-  constructor(producer: Producer<string, string, string, string>, maxBatch = 2_000) {
-    this.#producer = producer
-    this.#maxBatch = maxBatch
+  /**
+   * Give a factory rather than a client to let the producer replace a client that stopped answering (seen
+   * when a broker dies mid-request): the request fails after `timeoutMs` and a fresh client takes over.
+   */
+  constructor(producer: StringProducer | (() => StringProducer), options: BatchingProducerOptions = {}) {
+    this.#factory = typeof producer === 'function' ? producer : undefined
+    this.#producer = typeof producer === 'function' ? producer() : producer
+    this.#maxBatch = options.maxBatch ?? 2_000
+    this.#timeoutMs = options.timeoutMs ?? 30_000
   }
 
   /** Resolves once the broker acknowledged the message on all in-sync replicas. */
@@ -165,7 +187,7 @@ export class BatchingProducer {
       this.#inFlight = undefined
       return
     }
-    this.#inFlight = this.#producer.send({ messages: batch.map((pending) => pending.message) }).then(
+    this.#inFlight = this.#sendWithTimeout(batch.map((pending) => pending.message)).then(
       () => {
         for (const pending of batch) pending.resolve()
         this.#flush()
@@ -177,13 +199,35 @@ export class BatchingProducer {
     )
   }
 
+  async #sendWithTimeout(messages: OutgoingMessage[]): Promise<void> {
+    const producer = this.#producer
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Kafka did not acknowledge within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      )
+    })
+    try {
+      await Promise.race([producer.send({ messages }), timeout])
+    } catch (error) {
+      if (this.#factory && producer === this.#producer && String(error).includes('did not acknowledge')) {
+        this.#producer = this.#factory()
+        void producer.close().catch(() => {})
+      }
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** Waits for queued messages, then closes the connection. */
   async close(): Promise<void> {
     while (this.#inFlight) await this.#inFlight.catch(() => {})
     await this.#producer.close()
   }
 
-  get producer(): Producer<string, string, string, string> {
+  get producer(): StringProducer {
     return this.#producer
   }
 }

@@ -25,8 +25,13 @@ export function createPool(options: PostgresOptions, logger: Logger): pg.Pool {
     // caller retry rather than hold a connection forever.
     statement_timeout: 15_000,
   })
-  // An idle client losing its connection (PostgreSQL restarted) must not crash the process.
+  // A client losing its connection (PostgreSQL restarted) must not crash the process: idle clients report
+  // on the pool; a checked-out client emits 'error' on itself as well as failing its query, so every client
+  // gets a listener when it is created, and the failed query goes the normal error path.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'))
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection failed'))
+  })
   return pool
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { type ChainableCommander, Redis } from 'ioredis'
+import type { Logger } from './logger.ts'
 
 export type { ChainableCommander, Redis }
 
@@ -13,8 +14,8 @@ export interface RedisOptions {
  * A Redis client that fails fast while disconnected (no unbounded offline queue), so a Kafka consumer sees
  * a retryable error instead of hanging, and reconnects with a capped backoff.
  */
-export function createRedis(options: RedisOptions, name = 'promotion'): Redis {
-  return new Redis(options.url, {
+export function createRedis(options: RedisOptions, name = 'promotion', logger?: Logger): Redis {
+  const redis = new Redis(options.url, {
     connectionName: name,
     keyPrefix: options.keyPrefix,
     maxRetriesPerRequest: 1,
@@ -25,6 +26,17 @@ export function createRedis(options: RedisOptions, name = 'promotion'): Redis {
     retryStrategy: (times) => Math.min(times * 100, 2_000),
     lazyConnect: false,
   })
+  // Without a listener ioredis prints every connection error; commands fail on their own either way.
+  let reported = false
+  redis.on('error', (error: Error) => {
+    if (!reported) logger?.warn({ err: error }, 'Redis connection failed; reconnecting')
+    reported = true
+  })
+  redis.on('ready', () => {
+    if (reported) logger?.info('Redis connection restored')
+    reported = false
+  })
+  return redis
 }
 
 /** A Lua script file: `<name>-<numberOfKeys>.lua`, as in `reserve-coupon-4.lua`. */

@@ -1,5 +1,6 @@
 import { perPromotion } from '../pipeline/per-promotion.ts'
 import type { Envelope, ProcessorOptions } from '../pipeline/processor.ts'
+import { PublishedMarks } from '../pipeline/published-marks.ts'
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
@@ -34,6 +35,8 @@ export interface TimeSaleConsumerDeps {
 export function timesaleConsumer(
   deps: TimeSaleConsumerDeps,
 ): Pick<ProcessorOptions<OrderRequest>, 'decode' | 'process'> {
+  const published = new PublishedMarks((ids) => deps.requests.markPublished(ids), deps.logger)
+
   async function processSale(saleId: string, requests: OrderRequest[]): Promise<void> {
     const decisions = await deps.state.withState(saleId, () => deps.stock.reserve(saleId, requests))
     deps.faults.hit('timesale.after-reserve')
@@ -52,7 +55,7 @@ export function timesaleConsumer(
     }
     await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
     deps.faults.hit('timesale.after-publish')
-    await deps.requests.markPublished(result.toPublish.map((outcome) => outcome.requestId))
+    await published.record(result.toPublish.map((outcome) => outcome.requestId))
   }
 
   return {

@@ -21,15 +21,28 @@ export async function issueV3(deps: StrategyDeps, { policyId, userId }: IssueInp
   )
   if (check === 'ALREADY_ISSUED' || check === 'ALREADY_PENDING') throw new AppError('ALREADY_ISSUED')
   if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
-  try {
-    await Promise.all([
-      deps.index.add(requestId, { policyId, userId, acceptedAt }),
-      deps.producer.send(requestMessage(deps.topics, { requestId, policyId, userId, acceptedAt })),
+  // The index (for the status endpoint) and the publish go out together; only the publish decides the
+  // answer: once Kafka has the request it will be processed, so it is accepted even if indexing failed.
+  const [indexed, published] = await Promise.allSettled([
+    deps.index.add(requestId, { policyId, userId, acceptedAt }),
+    deps.producer.send(requestMessage(deps.topics, { requestId, policyId, userId, acceptedAt })),
+  ])
+  if (published.status === 'rejected') {
+    deps.logger.error(
+      { err: published.reason, policyId, userId, requestId },
+      'could not publish a coupon request',
+    )
+    await Promise.allSettled([
+      deps.stock.unmarkPending(policyId, userId, requestId),
+      deps.index.forget([requestId]),
     ])
-  } catch (error) {
-    deps.logger.error({ err: error, policyId, userId, requestId }, 'could not publish a coupon request')
-    await deps.stock.unmarkPending(policyId, userId, requestId).catch(() => {})
-    throw new AppError('DEPENDENCY_UNAVAILABLE', { cause: error })
+    throw new AppError('DEPENDENCY_UNAVAILABLE', { cause: published.reason })
+  }
+  if (indexed.status === 'rejected') {
+    deps.logger.warn(
+      { err: indexed.reason, requestId },
+      'accepted a coupon request without its status index entry',
+    )
   }
   return { status: 'PENDING', message: PENDING_MESSAGE, policyId, userId, requestId }
 }
