@@ -60,8 +60,10 @@ stop_system_services() {
     as_root systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
   fi
   local pid
+  # Only the package's own server (Debian starts it on 6379): the stacks' servers (6380, or another
+  # stack's port) show "redis-server 127.0.0.1:<port>" as their title too and must be left alone.
   for pid in $(pgrep -x redis-server 2>/dev/null || true); do
-    [[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" == *"$LOCAL_DIR"* ]] && continue
+    [[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" == *:6379* ]] || continue
     log install "stopping the system redis-server started by the package (pid $pid)"
     as_root kill "$pid" 2>/dev/null || true
   done
@@ -82,9 +84,11 @@ install_kafka_jars() {
   want="kafka=$version pom=$(sha256sum "$INFRA_DIR/pom.xml" | cut -c1-16)"
   [[ -f "$marker" && "$(cat "$marker")" == "$want" ]] && return 0
 
-  # A tool wrapper and the stack may both get here on a fresh checkout; one resolves, the other waits.
+  # A tool wrapper and the stacks may all get here on a fresh checkout; one resolves, the others wait.
+  # The lock sits beside the shared jars, not in one stack's run directory.
   ensure_local_dirs
-  exec {lock_fd}>"$RUN_DIR/kafka-jars.lock"
+  mkdir -p "$(dirname "$KAFKA_LIBS")"
+  exec {lock_fd}>"$KAFKA_LIBS.lock"
   flock -w 600 "$lock_fd" || die kafka "timed out waiting for another Kafka jar installation"
   if [[ -f "$marker" && "$(cat "$marker")" == "$want" ]]; then
     exec {lock_fd}>&-

@@ -1,10 +1,17 @@
 # Kafka in KRaft mode from the Maven-resolved jars. Sourced by stack.sh and kafka-tool.sh.
 # shellcheck shell=bash
 
+# Two layouts, each with its own files so that switching between them never mixes their data:
+#   single (1 node):  config/server-1.properties, data/node-1, logs/kafka.log, run/kafka.pid
+#   cluster (3 nodes): cluster/config/server-<id>.properties, cluster/data/node-<id>,
+#                      logs/kafka-<id>.log, run/kafka-<id>.pid
+# Node <id> listens on LOCAL_KAFKA_PORT + 2*(id-1), its controller on LOCAL_KAFKA_CONTROLLER_PORT + 2*(id-1).
+# kafka_layout picks one; every other function works on the layout picked.
+KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
+KAFKA_SIZE_FILE="$RUN_DIR/kafka.size"
+KAFKA_SIZE=1
 KAFKA_CONFIG_DIR="$KAFKA_HOME/config"
 KAFKA_DATA_DIR="$KAFKA_HOME/data"
-KAFKA_LOG="$LOG_DIR/kafka.log"
-KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
 
 # Run a Kafka command-line tool in the foreground, logging only warnings (to stderr).
 kafka_tool_exec() { # kafka_tool_exec <MainClass> [args...]
@@ -15,6 +22,65 @@ kafka_tool_exec() { # kafka_tool_exec <MainClass> [args...]
     -Djava.awt.headless=true ${KAFKA_TOOL_OPTS:-} \
     -Dlog4j2.configurationFile="$INFRA_DIR/kafka/tools-log4j2.properties" \
     -cp "$KAFKA_LIBS/*" "$main" "$@"
+}
+
+kafka_layout() { # kafka_layout <1|3>
+  case "$1" in
+    1) KAFKA_CONFIG_DIR="$KAFKA_HOME/config" KAFKA_DATA_DIR="$KAFKA_HOME/data" ;;
+    3) KAFKA_CONFIG_DIR="$KAFKA_HOME/cluster/config" KAFKA_DATA_DIR="$KAFKA_HOME/cluster/data" ;;
+    *) die kafka "KAFKA_CLUSTER_SIZE must be 1 or 3 (a 3-voter quorum tolerates one lost node), not '$1'" ;;
+  esac
+  KAFKA_SIZE="$1"
+}
+
+kafka_nodes() { seq 1 "$KAFKA_SIZE"; }
+kafka_node_name() { if (( KAFKA_SIZE == 1 )); then printf 'kafka'; else printf 'kafka-%s' "$1"; fi; }
+kafka_node_port() { printf '%s' $(( LOCAL_KAFKA_PORT + 2 * ($1 - 1) )); }
+kafka_node_controller_port() { printf '%s' $(( LOCAL_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1) )); }
+kafka_node_log() { printf '%s/%s.log' "$LOG_DIR" "$(kafka_node_name "$1")"; }
+kafka_node_config() { printf '%s/server-%s.properties' "$KAFKA_CONFIG_DIR" "$1"; }
+# Replication the layout supports: 3 with min.insync.replicas 2 (one broker may be lost), else 1/1.
+kafka_replication_factor() { if (( KAFKA_SIZE >= 3 )); then printf 3; else printf 1; fi; }
+kafka_min_isr() { if (( KAFKA_SIZE >= 3 )); then printf 2; else printf 1; fi; }
+
+# host:port of every node, comma-separated: the value for the services' KAFKA_BROKERS.
+kafka_bootstrap() {
+  local id list=()
+  for id in $(kafka_nodes); do list+=("localhost:$(kafka_node_port "$id")"); done
+  (IFS=,; printf '%s' "${list[*]}")
+}
+
+# The pid of node <id> of the current layout if it runs. The marker is the node's config file, so the
+# single broker and cluster node 1 are never confused.
+kafka_node_pid() { read_live_pid "$(pid_file "$(kafka_node_name "$1")")" "$(kafka_node_config "$1")"; }
+
+kafka_any_running() { # kafka_any_running <size>: true if a node of that layout runs (layout left as it was)
+  local saved="$KAFKA_SIZE" id rc=1
+  kafka_layout "$1"
+  for id in $(kafka_nodes); do kafka_node_pid "$id" >/dev/null && { rc=0; break; }; done
+  kafka_layout "$saved"
+  return "$rc"
+}
+
+# Chooses the layout for a command: an explicit size (--cluster, KAFKA_CLUSTER_SIZE) wins; otherwise the
+# layout that is running; otherwise, for `start`, a single broker, and for stop/status/logs, the layout
+# started last.
+kafka_resolve_layout() { # kafka_resolve_layout <explicit-size-or-empty> <start|other>
+  local explicit="$1" purpose="$2" size
+  if [[ -n "$explicit" ]]; then size="$explicit"
+  elif kafka_any_running 3; then size=3
+  elif kafka_any_running 1; then size=1
+  elif [[ "$purpose" == start ]]; then size=1
+  else size="$(cat "$KAFKA_SIZE_FILE" 2>/dev/null || echo 1)"
+  fi
+  kafka_layout "$size"
+  if [[ "$purpose" == start ]]; then
+    local other=$(( size == 1 ? 3 : 1 ))
+    if kafka_any_running "$other"; then
+      die kafka "this stack already runs Kafka as $( ((other == 1)) && echo 'a single broker' || echo 'a 3-broker cluster');" \
+        "stop it first: bash infra/stack.sh stop kafka"
+    fi
+  fi
 }
 
 # Writes server-<id>.properties. Everything that differs between nodes is a parameter, so a
@@ -69,50 +135,75 @@ kafka_new_cluster_id() {
 }
 
 kafka_format_if_needed() { # <node-id> <config-file>
-  local id="$1" config="$2" cid_file="$KAFKA_DATA_DIR/cluster.id"
+  local id="$1" config="$2" cid_file="$KAFKA_DATA_DIR/cluster.id" name log
+  name="$(kafka_node_name "$id")" log="$(kafka_node_log "$id")"
   [[ -f "$KAFKA_DATA_DIR/node-$id/meta.properties" ]] && return 0
-  [[ -s "$cid_file" ]] || kafka_new_cluster_id >"$cid_file"
-  log kafka "formatting storage for node $id (cluster id $(cat "$cid_file"))"
+  log "$name" "formatting storage for node $id (cluster id $(cat "$cid_file"))"
   (kafka_tool_exec kafka.tools.StorageTool format -t "$(cat "$cid_file")" -c "$config" --ignore-formatted) \
-    >>"$KAFKA_LOG" 2>&1 || { show_log_tail "$KAFKA_LOG" 20; die kafka "storage format failed"; }
+    >>"$log" 2>&1 || { show_log_tail "$log" 20; die "$name" "storage format failed"; }
 }
 
-kafka_pid() { read_live_pid "$(pid_file kafka)" "kafka.Kafka"; }
+# A static quorum: every node is a voter, listed with its controller port.
+kafka_voters() {
+  local id list=()
+  for id in $(kafka_nodes); do list+=("$id@localhost:$(kafka_node_controller_port "$id")"); done
+  (IFS=,; printf '%s' "${list[*]}")
+}
 
-# Start the broker in the background and return at once; kafka_wait_ready does the waiting,
-# so Redis and PostgreSQL can start while the JVM boots.
-kafka_launch() {
-  local pid
-  if pid="$(kafka_pid)"; then
-    log kafka "already running (pid $pid, port $LOCAL_KAFKA_PORT)"
+# Writes the configs of every node and formats the storage of those that have none yet (in parallel:
+# each format is a JVM start). All nodes of a layout share one cluster id.
+kafka_prepare_nodes() {
+  local id pids=() failed=0
+  mkdir -p "$KAFKA_DATA_DIR"
+  [[ -s "$KAFKA_DATA_DIR/cluster.id" ]] || kafka_new_cluster_id >"$KAFKA_DATA_DIR/cluster.id"
+  for id in $(kafka_nodes); do
+    kafka_write_config "$id" "$(kafka_node_port "$id")" "$(kafka_node_controller_port "$id")" \
+      "$(kafka_voters)" "$(kafka_replication_factor)" "$(kafka_min_isr)" >/dev/null
+    kafka_format_if_needed "$id" "$(kafka_node_config "$id")" &
+    pids+=($!)
+  done
+  for id in "${pids[@]}"; do wait "$id" || failed=1; done
+  (( failed == 0 )) || die kafka "storage format failed (see above)"
+}
+
+# Starts node <id> in the background and returns at once; kafka_wait_ready does the waiting, so Redis,
+# PostgreSQL and the other nodes start while the JVM boots. The config must have been prepared.
+kafka_launch_node() { # kafka_launch_node <id>
+  local id="$1" name port cport log pid
+  name="$(kafka_node_name "$id")" port="$(kafka_node_port "$id")" cport="$(kafka_node_controller_port "$id")"
+  log="$(kafka_node_log "$id")"
+  if pid="$(kafka_node_pid "$id")"; then
+    log "$name" "already running (pid $pid, port $port)"
     return 0
   fi
-  require_free_port kafka "$LOCAL_KAFKA_PORT"
-  require_free_port kafka "$LOCAL_KAFKA_CONTROLLER_PORT"
-  ensure_local_dirs
-  install_kafka_jars
-  require_java
-
-  local config
-  config="$(kafka_write_config 1 "$LOCAL_KAFKA_PORT" "$LOCAL_KAFKA_CONTROLLER_PORT" \
-    "1@localhost:$LOCAL_KAFKA_CONTROLLER_PORT" 1 1)"
-  kafka_format_if_needed 1 "$config"
+  require_free_port "$name" "$port"
+  require_free_port "$name" "$cport"
   mkdir -p "$KAFKA_HOME/logs"
-
-  printf '\n===== [stack] kafka start %s =====\n' "$(date -Is)" >>"$KAFKA_LOG"
+  printf '\n===== [stack] %s start %s =====\n' "$name" "$(date -Is)" >>"$log"
   # Readiness only trusts log lines written after this point, not those of an earlier run.
-  wc -l <"$KAFKA_LOG" >"$RUN_DIR/kafka.logline"
+  wc -l <"$log" >"$RUN_DIR/$name.logline"
   # shellcheck disable=SC2086
   setsid nohup "$(java_bin)" ${KAFKA_HEAP_OPTS:--Xms512m -Xmx1g} \
     -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
-    "-Xlog:gc*:file=$KAFKA_HOME/logs/gc.log:time,tags:filecount=5,filesize=10M" \
+    "-Xlog:gc*:file=$KAFKA_HOME/logs/gc-$name.log:time,tags:filecount=5,filesize=10M" \
     -Dkafka.logs.dir="$KAFKA_HOME/logs" \
     -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" \
-    ${KAFKA_OPTS:-} -cp "$KAFKA_LIBS/*" kafka.Kafka "$config" \
-    >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
-  echo $! >"$(pid_file kafka)"
-  log kafka "starting (pid $!, log ${KAFKA_LOG#"$ROOT_DIR"/})"
+    ${KAFKA_OPTS:-} -cp "$KAFKA_LIBS/*" kafka.Kafka "$(kafka_node_config "$id")" \
+    >>"$log" 2>&1 </dev/null 9>&- &
+  echo $! >"$(pid_file "$name")"
+  log "$name" "starting (pid $!, log ${log#"$ROOT_DIR"/})"
+}
+
+# Launches the nodes (all of the layout, or the one given) without waiting for them.
+kafka_launch() { # kafka_launch [id]
+  local id
+  ensure_local_dirs
+  install_kafka_jars
+  require_java
+  kafka_prepare_nodes
+  printf '%s' "$KAFKA_SIZE" >"$KAFKA_SIZE_FILE"
+  for id in ${1:-$(kafka_nodes)}; do kafka_launch_node "$id"; done
 }
 
 # ApiVersions v0 request over bash's /dev/tcp: proves the broker speaks the protocol
@@ -126,71 +217,94 @@ kafka_api_versions_ok() { # <port>
     [[ ${#r} -eq 20 && ${r:8:8} == 00000001 && ${r:16:4} == 0000 ]]'
 }
 
-# The log lines of the current run only: earlier runs would only confuse a failure report.
-kafka_show_run_log() {
-  local from; from="$(cat "$RUN_DIR/kafka.logline" 2>/dev/null || echo 0)"
-  printf '[stack] ---- %s, this run ----\n' "${KAFKA_LOG#"$ROOT_DIR"/}" >&2
-  tail -n +"$(( from + 1 ))" "$KAFKA_LOG" | tail -n 40 | sed 's/^/    /' >&2
+# The log lines of the node's current run only: earlier runs would only confuse a failure report.
+kafka_show_run_log() { # <id>
+  local name log from
+  name="$(kafka_node_name "$1")" log="$(kafka_node_log "$1")"
+  from="$(cat "$RUN_DIR/$name.logline" 2>/dev/null || echo 0)"
+  printf '[stack] ---- %s, this run ----\n' "${log#"$ROOT_DIR"/}" >&2
+  tail -n +"$(( from + 1 ))" "$log" | tail -n 40 | sed 's/^/    /' >&2
   printf '[stack] ----\n' >&2
 }
 
-kafka_ready() {
-  local pid="$1"
+kafka_node_ready() { # <id> <pid>: 0 ready, 1 not yet, 2 the process is gone
+  local id="$1" pid="$2" name from
   pid_alive "$pid" || return 2
-  # "Kafka Server started" is logged once the broker is unfenced and can serve metadata.
-  local from; from="$(cat "$RUN_DIR/kafka.logline" 2>/dev/null || echo 0)"
-  tail -n +"$(( from + 1 ))" "$KAFKA_LOG" | grep -q 'Kafka Server started' || return 1
-  kafka_api_versions_ok "$LOCAL_KAFKA_PORT"
+  name="$(kafka_node_name "$id")"
+  # "Kafka Server started" is logged once the broker is unfenced and can serve metadata; in a cluster
+  # that needs a quorum, so the nodes of a cluster must be launched together.
+  # awk reads the file itself: `tail | grep -q` fails under pipefail once the log is long (SIGPIPE).
+  from="$(cat "$RUN_DIR/$name.logline" 2>/dev/null || echo 0)"
+  awk -v from="$from" 'NR > from && /Kafka Server started/ { found = 1; exit } END { exit !found }' \
+    "$(kafka_node_log "$id")" || return 1
+  kafka_api_versions_ok "$(kafka_node_port "$id")"
 }
 
-kafka_wait_ready() {
+kafka_wait_ready() { # kafka_wait_ready [id]
   is_external kafka && return 0
-  local pid deadline
-  pid="$(kafka_pid)" || { kafka_show_run_log; die kafka "the broker process exited during startup"; }
-  deadline=$(( $(date +%s) + KAFKA_READY_TIMEOUT ))
-  while :; do
-    local rc=0
-    kafka_ready "$pid" || rc=$?
-    (( rc == 0 )) && break
-    if (( rc == 2 )); then
-      kafka_show_run_log
-      die kafka "the broker process exited during startup (see ${KAFKA_LOG#"$ROOT_DIR"/})"
-    fi
-    if (( $(date +%s) >= deadline )); then
-      kafka_show_run_log
-      die kafka "not ready after ${KAFKA_READY_TIMEOUT}s on localhost:$LOCAL_KAFKA_PORT (pid $pid still running)"
-    fi
-    sleep 0.2
+  local id pid name deadline=$(( $(date +%s) + KAFKA_READY_TIMEOUT ))
+  for id in ${1:-$(kafka_nodes)}; do
+    name="$(kafka_node_name "$id")"
+    pid="$(kafka_node_pid "$id")" || { kafka_show_run_log "$id"; die "$name" "the broker process exited during startup"; }
+    while :; do
+      local rc=0
+      kafka_node_ready "$id" "$pid" || rc=$?
+      (( rc == 0 )) && break
+      if (( rc == 2 )); then
+        kafka_show_run_log "$id"
+        die "$name" "the broker process exited during startup (see ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
+      fi
+      if (( $(date +%s) >= deadline )); then
+        kafka_show_run_log "$id"
+        die "$name" "not ready after ${KAFKA_READY_TIMEOUT}s on localhost:$(kafka_node_port "$id") (pid $pid still running)"
+      fi
+      sleep 0.2
+    done
+    log "$name" "ready on localhost:$(kafka_node_port "$id") (pid $pid)"
   done
-  log kafka "ready on localhost:$LOCAL_KAFKA_PORT (pid $pid)"
 }
 
-kafka_start() {
+kafka_start() { # kafka_start [id]
   if is_external kafka; then
     log kafka "external (KAFKA_BROKERS=$KAFKA_BROKERS), not started locally"
     return 0
   fi
-  kafka_launch
-  kafka_wait_ready
+  kafka_launch "$@"
+  kafka_wait_ready "$@"
 }
 
-kafka_stop() {
-  local pid
-  if pid="$(kafka_pid)"; then
-    log kafka "stopping (pid $pid)"
-    # A controlled shutdown of a single node takes a few seconds; leave room for a busy log flush.
-    stop_pid kafka "$pid" "${KAFKA_STOP_TIMEOUT:-60}"
-    log kafka "stopped"
-  else
-    log kafka "not running"
-  fi
-  rm -f "$(pid_file kafka)"
+# Stops the nodes (all of the layout, or the one given). All at once: stopped one by one, the last
+# nodes of a cluster would wait for a quorum that is already gone.
+kafka_stop() { # kafka_stop [id]
+  local id pid name pids=() any=0
+  for id in ${1:-$(kafka_nodes)}; do
+    name="$(kafka_node_name "$id")"
+    if pid="$(kafka_node_pid "$id")"; then
+      any=1
+      log "$name" "stopping (pid $pid)"
+      # A controlled shutdown takes a few seconds; leave room for a busy log flush.
+      stop_pid "$name" "$pid" "${KAFKA_STOP_TIMEOUT:-60}" &
+      pids+=($!)
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+  for id in ${1:-$(kafka_nodes)}; do rm -f "$(pid_file "$(kafka_node_name "$id")")"; done
+  local what=kafka; [[ -n "${1:-}" ]] && what="$(kafka_node_name "$1")"
+  if (( any )); then log "$what" "stopped"; else log "$what" "not running"; fi
 }
 
 kafka_status() {
-  local pid
-  if is_external kafka; then printf '%-9s external  %s\n' kafka "$KAFKA_BROKERS"
-  elif pid="$(kafka_pid)"; then printf '%-9s running   pid %-7s localhost:%s\n' kafka "$pid" "$LOCAL_KAFKA_PORT"
-  else printf '%-9s stopped   %-11s localhost:%s\n' kafka "" "$LOCAL_KAFKA_PORT"
+  local id pid name
+  if is_external kafka; then
+    printf '%-9s external  %s\n' kafka "$KAFKA_BROKERS"
+    return 0
   fi
+  for id in $(kafka_nodes); do
+    name="$(kafka_node_name "$id")"
+    if pid="$(kafka_node_pid "$id")"; then
+      printf '%-9s running   pid %-7s localhost:%s\n' "$name" "$pid" "$(kafka_node_port "$id")"
+    else
+      printf '%-9s stopped   %-11s localhost:%s\n' "$name" "" "$(kafka_node_port "$id")"
+    fi
+  done
 }

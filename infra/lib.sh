@@ -3,7 +3,12 @@
 
 ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 INFRA_DIR="$ROOT_DIR/infra"
-LOCAL_DIR="$ROOT_DIR/.local"
+# Everything one stack owns (data, logs, pid files, its lock) lives under LOCAL_DIR, so a second stack with
+# its own LOCAL_DIR and LOCAL_*_PORTs runs beside the default one (the chaos suite does). Relative paths
+# are taken from the repository root.
+LOCAL_DIR="${LOCAL_DIR:-.local}"
+[[ "$LOCAL_DIR" == /* ]] || LOCAL_DIR="$ROOT_DIR/$LOCAL_DIR"
+LOCAL_DIR="${LOCAL_DIR%/}"
 RUN_DIR="$LOCAL_DIR/run"
 LOG_DIR="$LOCAL_DIR/logs"
 
@@ -14,8 +19,12 @@ LOCAL_PG_PORT="${LOCAL_PG_PORT:-5433}"
 COUPON_PORT="${COUPON_PORT:-3001}"
 TIMESALE_PORT="${TIMESALE_PORT:-3003}"
 
+# Brokers of 1 (default) or 3 (`start --cluster`); see infra/kafka.sh.
+KAFKA_CLUSTER_SIZE="${KAFKA_CLUSTER_SIZE:-}"
+
 KAFKA_HOME="$LOCAL_DIR/kafka"
-KAFKA_LIBS="$KAFKA_HOME/libs"
+# The jars are not state: every stack on this checkout shares the default stack's copy.
+KAFKA_LIBS="$ROOT_DIR/.local/kafka/libs"
 
 # ---------------------------------------------------------------- logging
 

@@ -16,6 +16,18 @@ services_available() {
   return 1
 }
 
+# The services' environment, as NAME=value words for `env`. The services read their own defaults; the
+# local ports are passed explicitly so that LOCAL_*_PORT overrides reach them, while external URLs pass
+# through untouched. A local cluster also sets the replication factor its topics are created with.
+service_env() {
+  printf '%s\n' \
+    "KAFKA_BROKERS=${KAFKA_BROKERS:-$(kafka_bootstrap)}" \
+    "KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-$(kafka_replication_factor)}" \
+    "REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}" \
+    "DATABASE_URL=${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}" \
+    "COUPON_PORT=$COUPON_PORT" "TIMESALE_PORT=$TIMESALE_PORT"
+}
+
 service_launch() { # service_launch <name>
   local name="$1" port pid node="$ROOT_DIR/node_modules/.bin/node"
   port="$(service_port "$name")"
@@ -27,15 +39,12 @@ service_launch() { # service_launch <name>
   require_free_port "$name" "$port"
   ensure_local_dirs
   printf '\n===== [stack] %s start %s =====\n' "$name" "$(date -Is)" >>"$LOG_DIR/$name.log"
-  # The services read their own defaults; the local ports are passed explicitly so that
-  # LOCAL_*_PORT overrides reach them, while external URLs pass through untouched.
+  local vars=()
+  mapfile -t vars < <(service_env)
   (
     cd "$ROOT_DIR" || exit 1
-    KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}" \
-      REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}" \
-      DATABASE_URL="${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}" \
-      COUPON_PORT="$COUPON_PORT" TIMESALE_PORT="$TIMESALE_PORT" \
-      setsid nohup "$node" src/main.ts "$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+    # `env` keeps the pid: it execs setsid, which execs nohup, which execs node.
+    env "${vars[@]}" setsid nohup "$node" src/main.ts "$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
     echo $! >"$(pid_file "$name")"
   )
   log "$name" "starting (pid $(cat "$(pid_file "$name")"), log ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
@@ -59,7 +68,14 @@ service_wait_ready() { # service_wait_ready <name> <deadline-epoch>
 
 services_start() {
   services_available || return 0
-  local s deadline=$(( $(date +%s) + SERVICES_READY_TIMEOUT ))
+  local s deadline vars=()
+  # The topics are created once, before the services start: two services creating the same topics at
+  # the same moment can fail on a fresh cluster, where a replicated topic takes a while to show up.
+  log services "creating missing topics (node src/main.ts topics)"
+  mapfile -t vars < <(service_env)
+  (cd "$ROOT_DIR" && env "${vars[@]}" LOG_LEVEL=warn "$ROOT_DIR/node_modules/.bin/node" src/main.ts topics 9>&-) ||
+    die services "could not create the Kafka topics (see above)"
+  deadline=$(( $(date +%s) + SERVICES_READY_TIMEOUT ))
   for s in "${SERVICES[@]}"; do service_launch "$s"; done
   for s in "${SERVICES[@]}"; do service_wait_ready "$s" "$deadline"; done
 }
@@ -90,14 +106,16 @@ services_status() {
 
 print_summary() {
   local kafka redis pg
-  kafka="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}"
+  kafka="${KAFKA_BROKERS:-$(kafka_bootstrap)}"
   redis="$(redact_url "${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}")"
   pg="postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion"
   [[ -n "${DATABASE_URL:-}" ]] && pg="$(redact_url "$DATABASE_URL") (external)"
   cat <<EOF
 
 [stack] everything is up:
-  Kafka        $kafka   (bin/kafka-topics --bootstrap-server $kafka --list)
+  Kafka        $kafka   (bin/kafka-topics --bootstrap-server $kafka --list)$(
+    ((KAFKA_SIZE > 1)) && ! is_external kafka && printf '\n               %s brokers, replication factor %s, min.insync.replicas %s' \
+      "$KAFKA_SIZE" "$(kafka_replication_factor)" "$(kafka_min_isr)")
   Redis        $redis
   PostgreSQL   $pg
 EOF

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Local stack: Kafka (KRaft), Redis and PostgreSQL as the project's own processes under .local/,
+# Local stack: Kafka (KRaft), Redis and PostgreSQL as the project's own processes under .local/ (LOCAL_DIR),
 # plus the coupon and timesale services. Usage: bash infra/stack.sh --help
 set -euo pipefail
 
@@ -21,12 +21,12 @@ INFRA_COMPONENTS=(kafka redis postgres)
 
 usage() {
   cat <<'EOF'
-Usage: bash infra/stack.sh <command> [component]
+Usage: bash infra/stack.sh <command> [--cluster] [component]
 
 Commands:
   install              install what is missing: redis-server, postgresql-15 (apt), the Kafka jars
                        (Maven Central), npm packages. Does nothing when all are present.
-  start [component]    start kafka, redis and postgres (or just the one named) under .local/
+  start [component]    start kafka, redis and postgres (or just the one named) under LOCAL_DIR
   stop [component]     stop the services, then kafka, redis and postgres (or just the one named)
   status               one line per component: running/stopped, pid, address
   logs [component]     tail a log (follows when run in a terminal); components below
@@ -35,14 +35,23 @@ Commands:
   down                 stop the services and the infrastructure
   -h, --help           this text
 
-Components: kafka, redis, postgres, coupon, timesale (logs also: maven).
+  --cluster            with start/up: Kafka as three brokers (KRaft, each also a controller),
+                       replication factor 3, min.insync.replicas 2 (same as KAFKA_CLUSTER_SIZE=3).
+                       stop/status/logs follow the layout that runs; no flag needed.
+
+Components: kafka, redis, postgres, coupon, timesale (logs also: maven); in cluster mode also
+kafka-1, kafka-2, kafka-3 for one broker (e.g. `stop kafka-2`, then `start kafka-2`).
 
 Environment:
   KAFKA_BROKERS        set => Kafka is external and not started locally (default localhost:9092)
   REDIS_URL            set => Redis is external (default redis://127.0.0.1:6380)
   DATABASE_URL         set => PostgreSQL is external
                        (default postgres://promotion:promotion@127.0.0.1:5433/promotion)
-  LOCAL_KAFKA_PORT     local broker port (9092); LOCAL_KAFKA_CONTROLLER_PORT (9093)
+  LOCAL_DIR            the stack's data, logs and pid files (.local, relative to the repository);
+                       another LOCAL_DIR plus other ports runs a second, independent stack
+  KAFKA_CLUSTER_SIZE   1 (default) or 3 brokers; --cluster sets 3
+  LOCAL_KAFKA_PORT     broker port (9092; cluster: 9092, 9094, 9096)
+  LOCAL_KAFKA_CONTROLLER_PORT  KRaft controller port (9093; cluster: 9093, 9095, 9097)
   LOCAL_REDIS_PORT     local Redis port (6380)
   LOCAL_PG_PORT        local PostgreSQL port (5433)
   COUPON_PORT          coupon service port (3001); TIMESALE_PORT (3003)
@@ -62,33 +71,49 @@ pick_components() { # pick_components <allowed...> -- [requested]
   die stack "unknown component '$1' (expected one of: ${allowed[*]})"
 }
 
+# kafka-<id> names one broker of the cluster layout; validated against the nodes of the layout.
+kafka_node_arg() { # kafka_node_arg <component>  ->  node id, or nothing for a component that is not one
+  [[ "$1" =~ ^kafka-([0-9]+)$ ]] || return 0
+  local id="${BASH_REMATCH[1]}"
+  (( KAFKA_SIZE > 1 && id >= 1 && id <= KAFKA_SIZE )) ||
+    die kafka "no broker '$1' in this stack (Kafka runs as $KAFKA_SIZE node(s); start the cluster with --cluster)"
+  printf '%s' "$id"
+}
+
 cmd_start() {
-  if [[ "${1:-}" == --cluster ]]; then
-    die kafka "--cluster (three brokers, replication factor 3) is not implemented yet;" \
-      "kafka_write_config in infra/kafka.sh is parameterised for it"
-  fi
-  local comps before
-  comps="$(pick_components "${INFRA_COMPONENTS[@]}" -- "${1:-}")"
+  local requested="${1:-}" comps before node=""
+  kafka_resolve_layout "$CLUSTER_SIZE" start
+  node="$(kafka_node_arg "$requested")"
+  [[ -n "$node" ]] && requested=kafka
+  comps="$(pick_components "${INFRA_COMPONENTS[@]}" -- "$requested")"
   before="$(now_ms)"
   ensure_local_dirs
   # Kafka's JVM needs the longest to boot, so it starts first and is waited for last.
-  [[ "$comps" == *kafka* ]] && { if is_external kafka; then kafka_start; else kafka_launch; fi; }
+  # shellcheck disable=SC2086 # $node is empty (every node) or one id
+  [[ "$comps" == *kafka* ]] && { if is_external kafka; then kafka_start $node; else kafka_launch $node; fi; }
   [[ "$comps" == *redis* ]] && redis_start
   [[ "$comps" == *postgres* ]] && postgres_start
-  [[ "$comps" == *kafka* ]] && kafka_wait_ready
+  # shellcheck disable=SC2086
+  [[ "$comps" == *kafka* ]] && kafka_wait_ready $node
   log stack "started in $(elapsed_since "$before")"
 }
 
 cmd_stop() {
-  local comps c
-  comps="$(pick_components coupon timesale "${INFRA_COMPONENTS[@]}" -- "${1:-}")"
+  local requested="${1:-}" comps c node=""
+  kafka_resolve_layout "$CLUSTER_SIZE" stop
+  node="$(kafka_node_arg "$requested")"
+  if [[ -n "$node" ]]; then
+    kafka_stop "$node"
+    return 0
+  fi
+  comps="$(pick_components coupon timesale "${INFRA_COMPONENTS[@]}" -- "$requested")"
   # Services first: they must not see their dependencies vanish while they still hold work.
   if [[ "$comps" == *coupon* || "$comps" == *timesale* ]]; then
-    if [[ -z "${1:-}" ]]; then services_stop
+    if [[ -z "$requested" ]]; then services_stop
     else
       local pid
-      if pid="$(service_pid "$1")"; then log "$1" "stopping (pid $pid)"; stop_pid "$1" "$pid" 30; fi
-      rm -f "$(pid_file "$1")"
+      if pid="$(service_pid "$requested")"; then log "$requested" "stopping (pid $pid)"; stop_pid "$requested" "$pid" 30; fi
+      rm -f "$(pid_file "$requested")"
     fi
   fi
   for c in "${INFRA_COMPONENTS[@]}"; do
@@ -98,6 +123,7 @@ cmd_stop() {
 }
 
 cmd_status() {
+  kafka_resolve_layout "$CLUSTER_SIZE" status
   kafka_status
   redis_status
   postgres_status
@@ -105,8 +131,17 @@ cmd_status() {
 }
 
 cmd_logs() {
-  local files=() comps c
-  comps="$(pick_components kafka redis postgres coupon timesale maven -- "${1:-}")"
+  local files=() comps c requested="${1:-}"
+  kafka_resolve_layout "$CLUSTER_SIZE" logs
+  if [[ -n "$(kafka_node_arg "$requested")" ]]; then comps="$requested"
+  else
+    comps="$(pick_components kafka redis postgres coupon timesale maven -- "$requested")"
+    # "kafka" means every node of the layout.
+    if [[ "$comps" == *kafka* ]]; then
+      comps="${comps/kafka/}"
+      for c in $(kafka_nodes); do comps+=" $(kafka_node_name "$c")"; done
+    fi
+  fi
   for c in $comps; do
     [[ -f "$LOG_DIR/$c.log" ]] && files+=("$LOG_DIR/$c.log")
   done
@@ -116,8 +151,12 @@ cmd_logs() {
 
 cmd_reset() {
   cmd_stop
-  log stack "deleting local data and logs (Kafka jars in ${KAFKA_LIBS#"$ROOT_DIR"/} are kept)"
-  rm -rf "$KAFKA_DATA_DIR" "$KAFKA_CONFIG_DIR" "$KAFKA_HOME/logs" "$REDIS_DIR" "$PG_DIR" "$LOG_DIR" "$RUN_DIR"
+  # The other Kafka layout may have been left running by hand; it goes too.
+  if kafka_any_running 1; then kafka_layout 1; kafka_stop; fi
+  if kafka_any_running 3; then kafka_layout 3; kafka_stop; fi
+  log stack "deleting local data and logs under ${LOCAL_DIR#"$ROOT_DIR"/} (the Kafka jars are kept)"
+  rm -rf "$KAFKA_HOME/data" "$KAFKA_HOME/config" "$KAFKA_HOME/cluster" "$KAFKA_HOME/logs" \
+    "$REDIS_DIR" "$PG_DIR" "$LOG_DIR" "$RUN_DIR"
 }
 
 cmd_up() {
@@ -140,18 +179,26 @@ take_stack_lock() {
   flock -w "${STACK_LOCK_TIMEOUT:-300}" 9 || die stack "another infra/stack.sh command is still running"
 }
 
+# Explicit Kafka cluster size for this command: --cluster, else KAFKA_CLUSTER_SIZE, else none (the layout
+# then follows what runs; see kafka_resolve_layout).
+CLUSTER_SIZE="$KAFKA_CLUSTER_SIZE"
+
 main() {
-  local cmd="${1:-}"
+  local cmd="${1:-}" args=() a
   [[ $# -gt 0 ]] && shift
+  for a in "$@"; do
+    if [[ "$a" == --cluster ]]; then CLUSTER_SIZE=3; else args+=("$a"); fi
+  done
+  (( ${#args[@]} <= 1 )) || die stack "too many arguments: ${args[*]}"
   case "$cmd" in
     install | start | stop | reset | up | down) take_stack_lock ;;
   esac
   case "$cmd" in
     install) install_all ;;
-    start) cmd_start "$@" ;;
-    stop) cmd_stop "$@" ;;
+    start) cmd_start "${args[@]}" ;;
+    stop) cmd_stop "${args[@]}" ;;
     status) cmd_status ;;
-    logs) cmd_logs "$@" ;;
+    logs) cmd_logs "${args[@]}" ;;
     reset) cmd_reset ;;
     up) cmd_up ;;
     down) cmd_down ;;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The test command (`npm test`): installs what is missing, starts the local Kafka, Redis and PostgreSQL
 # if they are not running (and stops them again afterwards if it started them), then runs the format and
 # lint check, the type check and every test under test/ against the real stack.
@@ -11,7 +12,8 @@ cd "$ROOT_DIR"
 bash infra/stack.sh install
 started_here=()
 for component in kafka redis postgres; do
-  if ! bash infra/stack.sh status 2>/dev/null | grep -Eq "^${component}[[:space:]]+(running|external)"; then
+  # kafka-1.. when the stack runs the three-broker cluster (start --cluster).
+  if ! bash infra/stack.sh status 2>/dev/null | grep -Eq "^${component}(-[0-9]+)?[[:space:]]+(running|external)"; then
     started_here+=("$component")
   fi
 done
