@@ -32,15 +32,16 @@ describe('coupon v3 with PostgreSQL down: retries, dead letters, replay', () => 
     const policyId = await createPolicy(service.url, { total: 5 })
     proxy.cut()
     const users = userIds(8)
-    const accepted: string[] = []
-    for (const userId of users) {
-      const response = await post<{ requestId: string }>(`${service.url}/api/coupons/issue?strategy=v3`, {
-        policyId,
-        userId,
-      })
+    // All at once: the accept filter sees every request before the consumer can reserve (and so hold)
+    // coupons for any of them; sent one by one, later ones could already hear SOLD_OUT.
+    const responses = await Promise.all(
+      users.map((userId) =>
+        post<{ requestId: string }>(`${service.url}/api/coupons/issue?strategy=v3`, { policyId, userId }),
+      ),
+    )
+    for (const response of responses)
       assert.equal(response.status, 202, 'the accept path does not need PostgreSQL')
-      accepted.push(response.body.requestId)
-    }
+    const accepted = responses.map((response) => response.body.requestId)
     const letters = (await readTopics(config, [topics.dlq], accepted.length, { timeoutMs: 60_000 })).filter(
       (letter) => accepted.includes(letter.headers['request-id'] ?? ''),
     )

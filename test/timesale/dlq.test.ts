@@ -42,15 +42,21 @@ describe('time-sale v3 with PostgreSQL down: retries, dead letters, replay', () 
     const topics = flowTopics('timesale', config.kafka.topicPrefix)
     const saleId = await createSale(service.url, { total: 5 })
     proxy.cut()
-    const accepted: string[] = []
-    for (const userId of userIds(8)) {
-      const response = await post<{ requestId: string }>(orderUrl(service.url, saleId, 'v3'), {
-        userId,
-        quantity: 1,
-      })
+    // All at once: the accept filter sees every request before the consumer can reserve (and so hold)
+    // units for any of them; sent one by one, later ones could already hear SOLD_OUT.
+    const responses = await Promise.all(
+      userIds(8).map((userId) =>
+        post<{ requestId: string; queuePosition: number }>(orderUrl(service.url, saleId, 'v3'), {
+          userId,
+          quantity: 1,
+        }),
+      ),
+    )
+    for (const response of responses)
       assert.equal(response.status, 202, 'the accept path does not need PostgreSQL')
-      accepted.push(response.body.requestId)
-    }
+    const accepted = responses
+      .sort((a, b) => a.body.queuePosition - b.body.queuePosition)
+      .map((response) => response.body.requestId)
     const letters = (await readTopics(config, [topics.dlq], accepted.length, { timeoutMs: 60_000 })).filter(
       (letter) => accepted.includes(letter.headers['request-id'] ?? ''),
     )
