@@ -1,3 +1,5 @@
+import type { Pool } from '../../src/platform/postgres.ts'
+import type { SettleProgress } from './types.ts'
 /** Orchestration requests (promotion creation, probes): low rate, so plain `fetch` is enough. */
 
 /**
@@ -51,4 +53,36 @@ export async function unlinkAll(
   keys: readonly string[],
 ) {
   for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000))
+}
+
+/**
+ * How a flow's v3 requests settle, read from its outcome table: how many are terminal and published, and
+ * when they were (the bench's settle figures come from these rows, not from polling times).
+ */
+export function settleQueries(pool: Pool, table: string, promotionColumn: string) {
+  return {
+    async settleProgress(id: string): Promise<SettleProgress> {
+      const { rows } = await pool.query<SettleProgress>(
+        `SELECT count(*)::int AS terminal, count(published_at)::int AS published
+         FROM ${table} WHERE ${promotionColumn} = $1`,
+        [id],
+      )
+      return rows[0] ?? { terminal: 0, published: 0 }
+    },
+
+    async settleTimes(id: string) {
+      const { rows } = await pool.query<{ p: number | null; s: number }>(
+        `SELECT (extract(epoch FROM published_at) * 1000)::float8 AS p, (extract(epoch FROM settled_at) * 1000)::float8 AS s
+         FROM ${table} WHERE ${promotionColumn} = $1`,
+        [id],
+      )
+      return {
+        published: Float64Array.from(
+          rows.filter((r) => r.p !== null),
+          (r) => r.p as number,
+        ),
+        firstSettledAt: rows.reduce((min, r) => Math.min(min, r.s), Number.POSITIVE_INFINITY),
+      }
+    },
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { Pool } from '../../src/platform/postgres.ts'
 import type { Redis } from '../../src/platform/redis.ts'
-import { postJson, promotionWindow, routeExists, unlinkAll } from './admin.ts'
+import { postJson, promotionWindow, routeExists, settleQueries, unlinkAll } from './admin.ts'
 import {
   agreementCheck,
   asyncLostCheck,
@@ -16,7 +16,7 @@ import {
   undersellCheck,
   winners,
 } from './checks.ts'
-import type { Check, RunFacts, ServiceTarget, SettleProgress, Strategy } from './types.ts'
+import type { Check, RunFacts, ServiceTarget, Strategy } from './types.ts'
 
 export interface TargetDeps {
   readonly origin: string
@@ -88,29 +88,7 @@ export function couponTarget({ origin, adminToken, pool, redis }: TargetDeps): S
       return pending + outcomes
     },
 
-    async settleProgress(id): Promise<SettleProgress> {
-      const { rows } = await pool.query<SettleProgress>(
-        `SELECT count(*)::int AS terminal, count(published_at)::int AS published
-         FROM coupon_requests WHERE policy_id = $1`,
-        [id],
-      )
-      return rows[0] ?? { terminal: 0, published: 0 }
-    },
-
-    async settleTimes(id) {
-      const { rows } = await pool.query<{ p: number | null; s: number }>(
-        `SELECT (extract(epoch FROM published_at) * 1000)::float8 AS p, (extract(epoch FROM settled_at) * 1000)::float8 AS s
-         FROM coupon_requests WHERE policy_id = $1`,
-        [id],
-      )
-      return {
-        published: Float64Array.from(
-          rows.filter((r) => r.p !== null),
-          (r) => r.p as number,
-        ),
-        firstSettledAt: rows.reduce((min, r) => Math.min(min, r.s), Number.POSITIVE_INFINITY),
-      }
-    },
+    ...settleQueries(pool, 'coupon_requests', 'policy_id'),
 
     async check(id, facts: RunFacts): Promise<Check[]> {
       const { rows } = await pool.query<{ total: number; counter: number; taken: number; dup: number }>(

@@ -3,7 +3,7 @@
  * unit per order, and its data in PostgreSQL (`time_sales`, `timesale_orders`, `timesale_requests`) and
  * Redis (`{t:<id>}:*`). Every bench sale has `maxPerUser: 1`, so a repeated user exercises the limit.
  */
-import { postJson, promotionWindow, routeExists, unlinkAll } from './admin.ts'
+import { postJson, promotionWindow, routeExists, settleQueries, unlinkAll } from './admin.ts'
 import {
   agreementCheck,
   asyncLostCheck,
@@ -16,7 +16,7 @@ import {
   winners,
 } from './checks.ts'
 import type { TargetDeps } from './coupon.ts'
-import type { Check, RunFacts, ServiceTarget, SettleProgress, Strategy } from './types.ts'
+import type { Check, RunFacts, ServiceTarget, Strategy } from './types.ts'
 
 const MAX_PER_USER = 1
 
@@ -116,29 +116,7 @@ export function timesaleTarget({ origin, adminToken, pool, redis }: TargetDeps):
       return Math.max(0, Number(ticket ?? 0) - Number(abandoned ?? 0) - Number(settled ?? 0)) + outcomes
     },
 
-    async settleProgress(id): Promise<SettleProgress> {
-      const { rows } = await pool.query<SettleProgress>(
-        `SELECT count(*)::int AS terminal, count(published_at)::int AS published
-         FROM timesale_requests WHERE time_sale_id = $1`,
-        [id],
-      )
-      return rows[0] ?? { terminal: 0, published: 0 }
-    },
-
-    async settleTimes(id) {
-      const { rows } = await pool.query<{ p: number | null; s: number }>(
-        `SELECT (extract(epoch FROM published_at) * 1000)::float8 AS p, (extract(epoch FROM settled_at) * 1000)::float8 AS s
-         FROM timesale_requests WHERE time_sale_id = $1`,
-        [id],
-      )
-      return {
-        published: Float64Array.from(
-          rows.filter((r) => r.p !== null),
-          (r) => r.p as number,
-        ),
-        firstSettledAt: rows.reduce((min, r) => Math.min(min, r.s), Number.POSITIVE_INFINITY),
-      }
-    },
+    ...settleQueries(pool, 'timesale_requests', 'time_sale_id'),
 
     async check(id, facts: RunFacts): Promise<Check[]> {
       const { rows } = await pool.query<{
