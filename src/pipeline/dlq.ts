@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Consumer } from '@platformatic/kafka'
+import { Admin, Consumer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.ts'
 import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import { headersToObject } from '../platform/kafka.ts'
@@ -50,10 +50,11 @@ function toDeadLetter(raw: RawMessage, replayed: boolean): DeadLetter {
 
 /** Reads every message currently on `topic` (up to the end offsets seen at the start), without a group commit. */
 async function readTopic(kafka: KafkaConfig, topic: string): Promise<RawMessage[]> {
+  const groupId = `dlq-reader-${randomUUID()}`
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     clientId: `${kafka.clientId}-dlq-reader`,
     bootstrapBrokers: [...kafka.brokers],
-    groupId: `dlq-reader-${randomUUID()}`,
+    groupId,
     autocommit: false,
     maxWaitTime: 100,
   })
@@ -82,6 +83,7 @@ async function readTopic(kafka: KafkaConfig, topic: string): Promise<RawMessage[
     return messages
   } finally {
     await consumer.close(true)
+    await deleteGroup(kafka, groupId)
   }
 }
 
@@ -156,4 +158,16 @@ export async function replayDeadLetters(
     )
   }
   return { replayed: selected, skipped: letters.length - selected.length }
+}
+
+/** Removes a throwaway reader group, so each listing does not leave one behind in `kafka-consumer-groups --list`. */
+async function deleteGroup(kafka: KafkaConfig, groupId: string): Promise<void> {
+  const admin = new Admin({ clientId: `${kafka.clientId}-dlq-reader`, bootstrapBrokers: [...kafka.brokers] })
+  try {
+    await admin.deleteGroups({ groups: [groupId] })
+  } catch {
+    // Best effort: an empty group without offsets is harmless and expires on its own.
+  } finally {
+    await admin.close()
+  }
 }
