@@ -48,7 +48,10 @@ const schema = z.object({
   LOCK_WAIT_MS: positiveInt.max(60_000).default(10_000),
   /** v2: how long a lock lives if its holder dies, in ms. */
   LOCK_TTL_MS: positiveInt.max(60_000).default(5_000),
-  /** Token required by admin endpoints (promotion creation, DLQ replay, reconciliation); empty = open. */
+  /**
+   * Token required by admin endpoints (promotion creation, DLQ replay, reconciliation, dashboard data);
+   * empty = only loopback clients may use them.
+   */
   ADMIN_TOKEN: z.string().default(''),
 
   /** e.g. `localhost:9092` or `k1:9092,k2:9092,k3:9092` */

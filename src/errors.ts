@@ -8,6 +8,11 @@ export const ERRORS = {
   INVALID_JSON: { status: 400, retryable: false, message: '요청 본문이 올바른 JSON 형식이 아닙니다.' },
   NOT_IN_PERIOD: { status: 400, retryable: false, message: '발급(판매) 기간이 아닙니다.' },
   UNAUTHORIZED: { status: 401, retryable: false, message: '관리자 인증이 필요합니다.' },
+  ADMIN_LOOPBACK_ONLY: {
+    status: 403,
+    retryable: false,
+    message: '관리자 토큰이 설정되지 않아 서버 내부(localhost)에서만 사용할 수 있습니다.',
+  },
   NOT_FOUND: { status: 404, retryable: false, message: '요청한 경로를 찾을 수 없습니다.' },
   POLICY_NOT_FOUND: { status: 404, retryable: false, message: '쿠폰 정책을 찾을 수 없습니다.' },
   TIMESALE_NOT_FOUND: { status: 404, retryable: false, message: '타임세일을 찾을 수 없습니다.' },

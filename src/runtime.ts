@@ -227,7 +227,7 @@ export async function startFeature<T>(
     logger.info({ url, docs: `${url}/docs` }, `${feature.name} service listening`)
     if (!config.http.adminToken) {
       logger.warn(
-        'ADMIN_TOKEN is not set: admin endpoints (promotion creation, DLQ, reconciliation) are open',
+        'ADMIN_TOKEN is not set: admin endpoints (promotion creation, DLQ, reconciliation) and the dashboard accept loopback clients only; set it to reach them from elsewhere',
       )
     }
   }

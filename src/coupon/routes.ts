@@ -1,10 +1,5 @@
-import {
-  errorBodySchema,
-  type FastifyInstance,
-  type RateLimits,
-  rateLimitHooks,
-  requireAdmin,
-} from '../platform/http.ts'
+import { requireAdmin } from '../platform/admin-guard.ts'
+import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'

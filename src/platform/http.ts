@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -11,8 +10,9 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
+import { ADMIN_REFUSALS } from './admin-guard.ts'
 import type { Logger } from './logger.ts'
-import { Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
+import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
 import type { Redis } from './redis.ts'
 
 export type { FastifyInstance, FastifyReply, FastifyRequest }
@@ -202,8 +202,29 @@ export async function createHttpServer(
     )
   })
 
+  const adminRefused = new Counter({
+    name: 'http_admin_refused_total',
+    help: 'Admin requests refused: a missing or wrong token (UNAUTHORIZED) or a non-loopback client without a configured token (ADMIN_LOOPBACK_ONLY)',
+    labelNames: ['code'],
+    registers: [options.registry],
+  })
+  for (const code of ADMIN_REFUSALS) adminRefused.inc({ code }, 0)
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error)
+    if ((ADMIN_REFUSALS as readonly string[]).includes(appError.code)) {
+      adminRefused.inc({ code: appError.code })
+      // The client's address and what it asked for; never its Authorization header.
+      request.log.warn(
+        {
+          code: appError.code,
+          client: request.socket.remoteAddress,
+          method: request.method,
+          path: request.url.split('?')[0],
+        },
+        'admin request refused',
+      )
+    }
     if (appError.status >= 500) {
       request.log.error({ err: error, code: appError.code, url: request.url }, 'request failed')
     }
@@ -264,15 +285,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-/** `onRequest` hook that requires `Authorization: Bearer <token>` when a token is configured. */
-export function requireAdmin(token: string) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (!token) return
-    const given = Buffer.from(request.headers.authorization ?? '')
-    const expected = Buffer.from(`Bearer ${token}`)
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new AppError('UNAUTHORIZED')
-  }
 }

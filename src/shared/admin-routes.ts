@@ -1,5 +1,6 @@
 import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
-import { type FastifyInstance, requireAdmin } from '../platform/http.ts'
+import { requireAdmin } from '../platform/admin-guard.ts'
+import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
 import type { Reconciler } from '../runtime.ts'
 
@@ -11,7 +12,7 @@ export interface AdminDeps {
 
 /**
  * Admin endpoints of a flow: consumer lag, and its dead-letter topic (list; replay all or some request
- * ids). They take the admin token when one is configured.
+ * ids). They take the admin token when one is configured, else loopback clients only.
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
