@@ -21,6 +21,9 @@ missing_apt_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v ps >/dev/null 2>&1 || missing+=(procps)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
+  # The dashboard's browser test: Debian's Chromium and a Korean font for its labels.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [[ -d /usr/share/fonts/truetype/nanum ]] || missing+=(fonts-nanum)
   printf '%s\n' "${missing[@]}"
 }
 

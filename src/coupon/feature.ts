@@ -1,9 +1,11 @@
+import { registerDashboard } from '../dashboard/routes.ts'
 import { Faults } from '../platform/faults.ts'
 import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
 import { type Feature, type FeatureContext, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { RequestIndex } from '../shared/request-index.ts'
+import { WriteMetrics } from '../shared/write-metrics.ts'
 import { couponConsumer } from './consumer.ts'
 import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
@@ -54,8 +56,11 @@ export const couponFeature: Feature<IssueRequest> = {
   },
   routes: (app, runtime, context: FeatureContext) => {
     const d = deps(runtime, context.topics)
+    const service = new CouponService(d)
+    const requests = new WriteMetrics(runtime.registry, 'coupon')
     registerCouponRoutes(app, {
-      service: new CouponService(d),
+      service,
+      requests,
       adminToken: runtime.config.http.adminToken,
       rateLimits: runtime.config.http.rateLimit,
       admin: {
@@ -67,7 +72,18 @@ export const couponFeature: Feature<IssueRequest> = {
         },
         lag: context.lag,
         reconciler: d.reconciler,
+        overview: {
+          flow: 'coupon',
+          registry: runtime.registry,
+          requests,
+          promotions: (limit) => service.summaries(limit),
+        },
       },
+    })
+    return registerDashboard(app, {
+      flow: 'coupon',
+      apiPrefix: '/api/coupons',
+      adminToken: runtime.config.http.adminToken,
     })
   },
   consumer: (runtime, { topics }) => couponConsumer(deps(runtime, topics)),

@@ -3,6 +3,7 @@ import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks 
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import type { WriteMetrics } from '../shared/write-metrics.ts'
 import type { CouponService } from './service.ts'
 import type { PolicyWithCounts } from './types.ts'
 
@@ -53,6 +54,8 @@ function present(policy: PolicyWithCounts) {
 export interface CouponRouteDeps {
   readonly service: CouponService
   readonly adminToken: string
+  /** Counts the write endpoint's answers per strategy. */
+  readonly requests: WriteMetrics
   readonly admin: AdminDeps
   readonly rateLimits: RateLimits
 }
@@ -60,7 +63,7 @@ export interface CouponRouteDeps {
 /** HTTP routes of the coupon service (SPEC §2). */
 export function registerCouponRoutes(
   app: FastifyInstance,
-  { service, adminToken, admin, rateLimits }: CouponRouteDeps,
+  { service, adminToken, admin, rateLimits, requests }: CouponRouteDeps,
 ): void {
   app.post<{
     Body: {
@@ -140,6 +143,7 @@ export function registerCouponRoutes(
   }>(
     '/api/coupons/issue',
     {
+      onResponse: requests.onResponse,
       ...rateLimitHooks(app, rateLimits, (request) => {
         const userId = (request.body as { userId?: unknown } | undefined)?.userId
         return userId === undefined ? undefined : String(userId)

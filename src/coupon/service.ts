@@ -1,3 +1,4 @@
+import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { Issued, Pending, StrategyDeps } from './strategies/deps.ts'
@@ -83,6 +84,23 @@ export class CouponService {
       userId: pending.userId,
       updatedAt: new Date(pending.acceptedAt).toISOString(),
     }
+  }
+
+  /** The newest policies for the dashboard: stock and taken as the API reports them, pending from Redis. */
+  async summaries(limit: number): Promise<PromotionSummary[]> {
+    const policies = await this.#deps.repository.listPolicies(limit, 0)
+    return Promise.all(
+      policies.map(async (policy) => ({
+        id: policy.id,
+        name: policy.title,
+        total: policy.totalQuantity,
+        taken: policy.issuedQuantity,
+        pending: await this.#deps.stock.pendingCount(policy.id),
+        remaining: policy.remainingQuantity,
+        startAt: policy.startTime.toISOString(),
+        endAt: policy.endTime.toISOString(),
+      })),
+    )
   }
 
   couponsOfUser(userId: string): Promise<Array<Coupon & { policyTitle: string }>> {

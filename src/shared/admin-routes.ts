@@ -1,3 +1,4 @@
+import { type OverviewDeps, readOverview } from '../dashboard/overview.ts'
 import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
 import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
@@ -8,11 +9,13 @@ export interface AdminDeps {
   readonly dlq: DeadLetterDeps
   readonly lag: LagMonitor
   readonly reconciler: Reconciler
+  /** The dashboard's overview: promotions, request counters, lag. */
+  readonly overview: Omit<OverviewDeps, 'lag'>
 }
 
 /**
- * Admin endpoints of a flow: consumer lag, and its dead-letter topic (list; replay all or some request
- * ids). They take the admin token when one is configured, else loopback clients only.
+ * Admin endpoints of a flow: the dashboard's overview, consumer lag, and its dead-letter topic (list; replay
+ * all or some request ids). They take the admin token when one is configured, else loopback clients only.
  */
 export function registerAdminRoutes(
   app: FastifyInstance,
@@ -51,6 +54,25 @@ export function registerAdminRoutes(
         })),
       }
     },
+  )
+  app.get<{ Querystring: { limit?: string } }>(
+    `${prefix}/admin/overview`,
+    {
+      onRequest,
+      schema: {
+        tags: ['admin'],
+        summary: 'Dashboard snapshot: newest promotions with stock, request counters since start, shed, lag',
+        security,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'string', pattern: '^(?:[1-9][0-9]?|100)$', description: '1–100, default 20' },
+          },
+        },
+      },
+    },
+    async (request) => readOverview({ ...admin.overview, lag: admin.lag }, Number(request.query.limit ?? 20)),
   )
   app.get(
     `${prefix}/admin/dlq`,

@@ -1,9 +1,11 @@
+import { registerDashboard } from '../dashboard/routes.ts'
 import { Faults } from '../platform/faults.ts'
 import type { FlowTopics } from '../platform/kafka.ts'
 import { RedisLock } from '../platform/lock.ts'
 import { type Feature, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { RequestIndex } from '../shared/request-index.ts'
+import { WriteMetrics } from '../shared/write-metrics.ts'
 import { timesaleConsumer } from './consumer.ts'
 import { TimeSaleReconciler } from './reconcile.ts'
 import { TimeSaleRepository } from './repository.ts'
@@ -54,15 +56,29 @@ export const timesaleFeature: Feature<OrderRequest> = {
   },
   routes: (app, runtime, { topics, lag }) => {
     const d = deps(runtime, topics)
+    const service = new TimeSaleService(d)
+    const requests = new WriteMetrics(runtime.registry, 'timesale')
     registerTimeSaleRoutes(app, {
-      service: new TimeSaleService(d),
+      service,
+      requests,
       adminToken: runtime.config.http.adminToken,
       rateLimits: runtime.config.http.rateLimit,
       admin: {
         dlq: { kafka: runtime.config.kafka, topics, pool: runtime.pool, producer: runtime.producer },
         lag,
         reconciler: d.reconciler,
+        overview: {
+          flow: 'timesale',
+          registry: runtime.registry,
+          requests,
+          promotions: (limit) => service.summaries(limit),
+        },
       },
+    })
+    return registerDashboard(app, {
+      flow: 'timesale',
+      apiPrefix: '/api/timesales',
+      adminToken: runtime.config.http.adminToken,
     })
   },
   consumer: (runtime, { topics }) => timesaleConsumer(deps(runtime, topics)),

@@ -4,6 +4,7 @@ import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks 
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import type { WriteMetrics } from '../shared/write-metrics.ts'
 import { MAX_ORDER_QUANTITY } from './messages.ts'
 import type { TimeSaleService } from './service.ts'
 import { QUEUED_MESSAGE } from './strategies/v3.ts'
@@ -106,6 +107,8 @@ function presentOrder(order: Order & { productName: string }) {
 export interface TimeSaleRouteDeps {
   readonly service: TimeSaleService
   readonly adminToken: string
+  /** Counts the write endpoint's answers per strategy. */
+  readonly requests: WriteMetrics
   readonly admin: AdminDeps
   readonly rateLimits: RateLimits
 }
@@ -123,7 +126,7 @@ interface NewSaleBody {
 /** HTTP routes of the time-sale service (SPEC §2). */
 export function registerTimeSaleRoutes(
   app: FastifyInstance,
-  { service, adminToken, admin, rateLimits }: TimeSaleRouteDeps,
+  { service, adminToken, admin, rateLimits, requests }: TimeSaleRouteDeps,
 ): void {
   app.post<{ Body: NewSaleBody }>(
     '/api/timesales',
@@ -201,6 +204,7 @@ export function registerTimeSaleRoutes(
   }>(
     '/api/timesales/:id/orders',
     {
+      onResponse: requests.onResponse,
       ...rateLimitHooks(app, rateLimits, (request) => {
         const userId = (request.body as { userId?: unknown } | undefined)?.userId
         return userId === undefined ? undefined : String(userId)

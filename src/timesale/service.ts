@@ -1,3 +1,4 @@
+import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { RequestRepository } from './request-repository.ts'
@@ -105,6 +106,32 @@ export class TimeSaleService {
       queuePosition: await this.#deps.stock.queuePosition(queued.timeSaleId, queued.ticket),
       updatedAt: new Date(queued.acceptedAt).toISOString(),
     }
+  }
+
+  /**
+   * The newest sales for the dashboard: stock and sold as the API reports them, and the v3 queue from
+   * Redis (tickets drawn, requests settled or abandoned, requests still waiting).
+   */
+  async summaries(limit: number): Promise<PromotionSummary[]> {
+    const sales = await this.#deps.repository.listSales(limit, 0)
+    return Promise.all(
+      sales.map(async (sale) => {
+        const view = await this.#deps.stock.inspect(sale.id)
+        const done = view.settled + view.abandoned
+        const waiting = Math.max(0, view.tickets - done)
+        return {
+          id: sale.id,
+          name: sale.productName,
+          total: sale.totalQuantity,
+          taken: sale.soldQuantity,
+          pending: waiting,
+          remaining: sale.remainingQuantity,
+          startAt: sale.startAt.toISOString(),
+          endAt: sale.endAt.toISOString(),
+          queue: { tickets: view.tickets, settled: done, waiting },
+        }
+      }),
+    )
   }
 
   ordersOfUser(userId: string): Promise<Array<Order & { productName: string }>> {

@@ -10,7 +10,9 @@ const skip = typeof namespace === 'string' ? `${namespace}; the non-loopback adm
 const TOKEN = 'network-test-token'
 
 /** The admin endpoints a remote client must not reach without the token. */
-const ADMIN_PATHS = ['/api/coupons/admin/lag', '/api/coupons/admin/dlq']
+const ADMIN_PATHS = ['/api/coupons/admin/lag', '/api/coupons/admin/dlq', '/api/coupons/admin/overview']
+/** The dashboard's files: loopback-only without a token, public with one (its data needs the token). */
+const DASHBOARD_PATHS = ['/dashboard/', '/dashboard/app.js', '/dashboard/vendor/uPlot.iife.min.js']
 
 describe('admin access from a non-loopback address', { skip }, () => {
   const ns = namespace as NetNamespace
@@ -41,12 +43,22 @@ describe('admin access from a non-loopback address', { skip }, () => {
       const allowed = await fetch(local(open, path))
       assert.equal(allowed.status, 200, `${path} on loopback`)
     }
+    for (const path of DASHBOARD_PATHS) {
+      const refused = await ns.curl(remote(open, path))
+      assert.equal(refused.status, 403, `${path}: ${refused.body}`)
+      assert.equal(JSON.parse(refused.body).code, 'ADMIN_LOOPBACK_ONLY')
+      assert.equal((await fetch(local(open, path))).status, 200, `${path} on loopback`)
+    }
     // A forwarded header does not make a remote client local.
     const forged = await ns.curl(remote(open, ADMIN_PATHS[0] as string), { 'X-Forwarded-For': '127.0.0.1' })
     assert.equal(forged.status, 403)
     const metrics = await (await fetch(local(open, '/metrics'))).text()
     const counted = metrics.match(/http_admin_refused_total\{[^}]*code="ADMIN_LOOPBACK_ONLY"[^}]*\} (\d+)/)
-    assert.equal(Number(counted?.[1]), ADMIN_PATHS.length + 1, 'every refusal is counted')
+    assert.equal(
+      Number(counted?.[1]),
+      ADMIN_PATHS.length + DASHBOARD_PATHS.length + 1,
+      'every refusal is counted',
+    )
   })
 
   it('with ADMIN_TOKEN: 401 UNAUTHORIZED without the right token from anywhere, 200 with it', async () => {
@@ -60,6 +72,10 @@ describe('admin access from a non-loopback address', { skip }, () => {
       assert.equal(right.status, 200, `${path}: ${right.body}`)
       const localAnonymous = await fetch(local(guarded, path))
       assert.equal(localAnonymous.status, 401, 'a configured token is required on loopback too')
+    }
+    for (const path of DASHBOARD_PATHS) {
+      const page = await ns.curl(remote(guarded, path))
+      assert.equal(page.status, 200, `${path} is served to the login field`)
     }
   })
 })
