@@ -13,6 +13,7 @@ import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import type { Logger } from './logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
+import { type ReadinessCheck, registerReadiness } from './readiness.ts'
 import type { Redis } from './redis.ts'
 
 export type { FastifyInstance, FastifyReply, FastifyRequest }
@@ -40,8 +41,7 @@ export const errorBodySchema = {
   },
 } as const
 
-/** A readiness probe: resolves when the dependency answers, rejects otherwise. */
-export type ReadinessCheck = () => Promise<void>
+export type { ReadinessCheck }
 
 export interface HttpServerOptions {
   readonly name: string
@@ -254,22 +254,7 @@ export async function createHttpServer(
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }))
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const entries = Object.entries(options.readiness)
-    const results = await Promise.all(
-      entries.map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), 3_000)
-          return [name, 'ok'] as const
-        } catch (error) {
-          return [name, error instanceof Error ? error.message : String(error)] as const
-        }
-      }),
-    )
-    const checks = Object.fromEntries(results)
-    const ready = results.every(([, state]) => state === 'ok')
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
-  })
+  registerReadiness(app, options.registry, options.readiness)
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return reply.type(options.registry.contentType).send(await options.registry.metrics())
   })
@@ -277,12 +262,4 @@ export async function createHttpServer(
   await register(app)
   await app.ready()
   return app
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

@@ -172,6 +172,9 @@ describe('HTTP server factory', () => {
     const notReady = await app.inject('/ready')
     assert.equal(notReady.statusCode, 503)
     assert.equal(notReady.json().checks.redis, 'connection refused')
+    const down = (await app.inject('/metrics')).body
+    assert.match(down, /service_dependency_up\{[^}]*dependency="redis"[^}]*\} 0/)
+    assert.match(down, /service_dependency_up\{[^}]*dependency="postgres"[^}]*\} 1/)
     redisUp = true
 
     await app.inject({ method: 'GET', url: '/api/sold-out' })

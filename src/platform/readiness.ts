@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify'
+import { Gauge, type Registry } from './metrics.ts'
+
+/** A readiness probe: resolves when the dependency answers, rejects otherwise. */
+export type ReadinessCheck = () => Promise<void>
+
+/** How long one dependency may take to answer a probe before it counts as down, in ms. */
+const CHECK_TIMEOUT_MS = 3_000
+
+/** Runs every check at once: `ok`, or the reason it failed, per dependency. */
+export async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), CHECK_TIMEOUT_MS)
+        return [name, 'ok'] as const
+      } catch (error) {
+        return [name, error instanceof Error ? error.message : String(error)] as const
+      }
+    }),
+  )
+  return Object.fromEntries(results)
+}
+
+/**
+ * `GET /ready` (200 when every dependency answers, else 503 with the failing ones) and the gauge
+ * `service_dependency_up{dependency}` (1 up, 0 down), probed on each scrape, which the readiness alert
+ * watches.
+ */
+export function registerReadiness(
+  app: FastifyInstance,
+  registry: Registry,
+  checks: Record<string, ReadinessCheck>,
+): void {
+  new Gauge({
+    name: 'service_dependency_up',
+    help: 'Whether a dependency (kafka, redis, postgres) answered its readiness probe: 1 up, 0 down; probed on scrape',
+    labelNames: ['dependency'],
+    registers: [registry],
+    async collect() {
+      for (const [dependency, state] of Object.entries(await runChecks(checks)))
+        this.set({ dependency }, state === 'ok' ? 1 : 0)
+    },
+  })
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const results = await runChecks(checks)
+    const ready = Object.values(results).every((state) => state === 'ok')
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results })
+  })
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
