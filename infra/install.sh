@@ -21,9 +21,10 @@ missing_apt_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v ps >/dev/null 2>&1 || missing+=(procps)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
-  # The dashboard's browser test: Debian's Chromium and a Korean font for its labels.
+  # The dashboard's browser test (Debian's Chromium, a Korean font for its labels) and the alert-rule check.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [[ -d /usr/share/fonts/truetype/nanum ]] || missing+=(fonts-nanum)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   printf '%s\n' "${missing[@]}"
 }
 
@@ -60,7 +61,7 @@ install_apt_packages() {
 # Belt and braces for systems where policy-rc.d is ignored (e.g. systemd): our ports must stay free.
 stop_system_services() {
   if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-    as_root systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
+    as_root systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true
   fi
   local pid
   # Only the package's own server (Debian starts it on 6379): the stacks' servers (6380, or another
