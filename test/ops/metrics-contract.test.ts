@@ -1,6 +1,7 @@
 /**
  * The files operators import (ops/grafana/*.json, ops/prometheus/*.yml) against what the services really
- * export: promtool validates the rules and the scrape example, and every metric a query names must appear
+ * export: promtool validates the rules and the scrape example and runs the rules' unit tests, and every
+ * metric a query names must appear
  * on a running service's /metrics, so renaming a metric fails here rather than on an operator's screen.
  */
 import assert from 'node:assert/strict'
@@ -118,6 +119,11 @@ describe('ops files', () => {
     assert.match(rules.stdout, /SUCCESS: \d+ rules found/)
     const config = await run('promtool', ['check', 'config', join(OPS, 'prometheus', 'prometheus.yml')])
     assert.match(config.stdout, /valid prometheus config file/)
+  })
+
+  it('alert rules fire on the situations they are named for (promtool test rules)', async () => {
+    const result = await run('promtool', ['test', 'rules', join(OPS, 'prometheus', 'alerts.test.yml')])
+    assert.match(result.stdout, /SUCCESS/)
   })
 
   it('finds metric names in PromQL and notices a renamed one', () => {
