@@ -3,6 +3,7 @@
  * frozen; the rest of the code receives the slice it needs.
  */
 import { z } from 'zod'
+import { type ClientApiConfig, clientApiConfig, clientApiEnv } from './shared/client-api-config.ts'
 
 const port = z.coerce.number().int().min(1).max(65_535)
 const positiveInt = z.coerce.number().int().min(1)
@@ -108,6 +109,9 @@ const schema = z.object({
         .map((point) => point.trim())
         .filter(Boolean),
     ),
+
+  /** Result streams, Idempotency-Key, user JWT: see `src/shared/client-api-config.ts`. */
+  ...clientApiEnv,
 })
 
 type Env = z.infer<typeof schema>
@@ -147,6 +151,8 @@ export interface Config {
   readonly postgres: { readonly url: string; readonly poolMax: number }
   readonly faultInjection: readonly string[]
   readonly reconcileIntervalMs: number
+  /** Result streams (SSE), Idempotency-Key and the optional user JWT. */
+  readonly clientApi: ClientApiConfig
 }
 
 export class ConfigError extends Error {
@@ -175,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
   }
   const e = parsed.data
+  const clientApi = clientApiConfig(e)
+  if (clientApi.problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${clientApi.problems.join('\n  ')}`)
+  }
   return deepFreeze({
     logLevel: e.LOG_LEVEL,
     http: {
@@ -204,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     postgres: { url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX },
     faultInjection: e.FAULT_INJECTION,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    clientApi: clientApi.config,
   })
 }
 

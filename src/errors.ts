@@ -43,6 +43,39 @@ export const ERRORS = {
     message: '서비스를 일시적으로 사용할 수 없습니다. 잠시 후 다시 시도해주세요.',
   },
   MALFORMED_MESSAGE: { status: 422, retryable: false, message: '메시지 형식이 올바르지 않습니다.' },
+  // Client API: user tokens, Idempotency-Key, result streams.
+  AUTH_REQUIRED: { status: 401, retryable: false, message: '로그인이 필요합니다.' },
+  AUTH_TOKEN_EXPIRED: {
+    status: 401,
+    retryable: false,
+    message: '로그인이 만료되었습니다. 다시 로그인해주세요.',
+  },
+  AUTH_TOKEN_INVALID: { status: 401, retryable: false, message: '인증 정보가 올바르지 않습니다.' },
+  USER_MISMATCH: {
+    status: 403,
+    retryable: false,
+    message: '로그인한 사용자와 요청의 userId가 다릅니다.',
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    retryable: false,
+    message: 'Idempotency-Key는 영문, 숫자와 ._~:+/=- 로 된 1~255자여야 합니다.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    retryable: false,
+    message: '같은 Idempotency-Key가 다른 요청에 이미 사용되었습니다.',
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    retryable: true,
+    message: '같은 Idempotency-Key의 요청이 아직 처리 중입니다. 잠시 후 다시 시도해주세요.',
+  },
+  TOO_MANY_STREAMS: {
+    status: 503,
+    retryable: true,
+    message: '실시간 알림 연결이 너무 많습니다. 잠시 후 다시 시도하거나 상태 조회를 이용해주세요.',
+  },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>
 
 export type ErrorCode = keyof typeof ERRORS

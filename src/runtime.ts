@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './platform/logger.ts'
 import { Counter, createRegistry, type Registry } from './platform/metrics.ts'
 import { createPool, migrate, type Pool } from './platform/postgres.ts'
 import { createRedis, type Redis } from './platform/redis.ts'
+import { registerClientApi } from './shared/client-api.ts'
 
 /** The shared clients of one service process. Features receive it and take what they use. */
 export interface Runtime {
@@ -219,7 +220,10 @@ export async function startFeature<T>(
           kafka: () => pingKafka(config.kafka),
         },
       },
-      (instance) => feature.routes(instance, runtime, context),
+      async (instance) => {
+        await registerClientApi(instance, runtime, feature.name)
+        await feature.routes(instance, runtime, context)
+      },
     )
     url = await app.listen({ host: config.http.host, port: options.port ?? feature.port(config) })
     const server = app

@@ -5,6 +5,7 @@ import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
 import type { RequestIndex } from '../shared/request-index.ts'
+import type { SettlementSignal } from '../shared/settlement-feed.ts'
 import { decodeRequest, outcomeMessage } from './messages.ts'
 import type { CouponRepository } from './repository.ts'
 import type { CouponState } from './state.ts'
@@ -19,6 +20,8 @@ export interface CouponConsumerDeps {
   readonly producer: BatchingProducer
   readonly topics: FlowTopics
   readonly faults: Faults
+  /** Tells open result streams on every API instance which requests settled. */
+  readonly settled: SettlementSignal
   readonly logger: Logger
 }
 
@@ -27,7 +30,8 @@ export interface CouponConsumerDeps {
  * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
  * 2. persist to PostgreSQL — coupons and outcomes in one transaction, idempotently;
  * 3. settle Redis — drop reservation records and status-index entries, give back what PostgreSQL refused;
- * 4. publish each outcome once, then mark it published.
+ * 4. publish each outcome once (and announce the settled requests to open result streams), then mark it
+ *    published.
  * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
  */
 export function couponConsumer(
@@ -51,7 +55,10 @@ export function couponConsumer(
         'PostgreSQL refused coupons Redis reserved',
       )
     }
-    await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
+    await Promise.all([
+      deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome))),
+      deps.settled.publish(policyId, requestIds),
+    ])
     deps.faults.hit('coupon.after-publish')
     await published.record(result.toPublish.map((outcome) => outcome.requestId))
   }

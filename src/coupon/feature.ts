@@ -5,10 +5,12 @@ import { RedisLock } from '../platform/lock.ts'
 import { type Feature, type FeatureContext, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { RequestIndex } from '../shared/request-index.ts'
+import { SettlementSignal } from '../shared/settlement-feed.ts'
 import { WriteMetrics } from '../shared/write-metrics.ts'
 import { couponConsumer } from './consumer.ts'
 import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
+import { couponRequestSource, registerCouponEventRoutes } from './request-events.ts'
 import { registerCouponRoutes } from './routes.ts'
 import { CouponService } from './service.ts'
 import { createCouponState } from './state.ts'
@@ -20,7 +22,7 @@ import type { IssueRequest, PendingRequest } from './types.ts'
 function wire(
   runtime: Runtime,
   topics: FlowTopics,
-): StrategyDeps & { faults: Faults; reconciler: CouponReconciler } {
+): StrategyDeps & { faults: Faults; reconciler: CouponReconciler; settled: SettlementSignal } {
   const logger = runtime.logger.child({ flow: 'coupon' })
   const repository = new CouponRepository(runtime.pool)
   const stock = new CouponStock(runtime.redis)
@@ -38,6 +40,7 @@ function wire(
     logger,
     now: () => new Date(),
     faults: new Faults(runtime.config.faultInjection, logger),
+    settled: new SettlementSignal(runtime.redis, runtime.config.redis.keyPrefix, 'coupon', logger),
   }
 }
 
@@ -58,6 +61,7 @@ export const couponFeature: Feature<IssueRequest> = {
     const d = deps(runtime, context.topics)
     const service = new CouponService(d)
     const requests = new WriteMetrics(runtime.registry, 'coupon')
+    registerCouponEventRoutes(app, couponRequestSource(service, d.index))
     registerCouponRoutes(app, {
       service,
       requests,

@@ -2,6 +2,7 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
+import { linkRequest } from '../shared/request-stream.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
 import type { CouponService } from './service.ts'
@@ -78,6 +79,7 @@ export function registerCouponRoutes(
     '/api/coupons/policies',
     {
       onRequest: requireAdmin(adminToken),
+      config: { idempotency: 'admin' },
       schema: {
         tags: ['coupon'],
         summary: 'Create a coupon policy',
@@ -148,6 +150,7 @@ export function registerCouponRoutes(
         const userId = (request.body as { userId?: unknown } | undefined)?.userId
         return userId === undefined ? undefined : String(userId)
       }),
+      config: { userAuth: true, idempotency: 'user' },
       schema: {
         tags: ['coupon'],
         summary: 'Issue a coupon: v1 DB transaction, v2 Redis lock (201 ISSUED), v3 Kafka (202 PENDING)',
@@ -166,6 +169,7 @@ export function registerCouponRoutes(
         policyId: String(request.body.policyId),
         userId: String(request.body.userId),
       })
+      if (result.status === 'PENDING') linkRequest(reply, '/api/coupons/requests', result.requestId)
       return reply.code(result.status === 'PENDING' ? 202 : 201).send(result)
     },
   )

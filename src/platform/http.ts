@@ -247,7 +247,15 @@ export async function createHttpServer(
     openapi: {
       info: { title: options.title, version: '1.0.0' },
       components: {
-        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer' },
+          userToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: "A user's JWT (sub = userId); required on issue/order only when AUTH_JWT_* is set",
+          },
+        },
       },
     },
   })

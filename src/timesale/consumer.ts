@@ -5,6 +5,7 @@ import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics } from '../platform/kafka.ts'
 import type { Logger } from '../platform/logger.ts'
 import type { RequestIndex } from '../shared/request-index.ts'
+import type { SettlementSignal } from '../shared/settlement-feed.ts'
 import { decodeRequest, outcomeMessage } from './messages.ts'
 import type { RequestRepository } from './request-repository.ts'
 import type { TimeSaleState } from './state.ts'
@@ -19,6 +20,8 @@ export interface TimeSaleConsumerDeps {
   readonly producer: BatchingProducer
   readonly topics: FlowTopics
   readonly faults: Faults
+  /** Tells open result streams on every API instance which requests settled. */
+  readonly settled: SettlementSignal
   readonly logger: Logger
 }
 
@@ -29,7 +32,8 @@ export interface TimeSaleConsumerDeps {
  *    asynchronous database update, in batches, off the API's path;
  * 3. settle Redis — drop outcome records and status-index entries, give back what PostgreSQL refused,
  *    raise the watermark;
- * 4. publish each outcome once, then mark it published.
+ * 4. publish each outcome once (and announce the settled requests to open result streams), then mark it
+ *    published.
  * A crash anywhere replays the batch; each step then finds its own earlier work and does not repeat it.
  */
 export function timesaleConsumer(
@@ -53,7 +57,10 @@ export function timesaleConsumer(
         'PostgreSQL refused orders Redis reserved; their units were given back',
       )
     }
-    await deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome)))
+    await Promise.all([
+      deps.producer.sendAll(result.toPublish.map((outcome) => outcomeMessage(deps.topics, outcome))),
+      deps.settled.publish(saleId, requestIds),
+    ])
     deps.faults.hit('timesale.after-publish')
     await published.record(result.toPublish.map((outcome) => outcome.requestId))
   }

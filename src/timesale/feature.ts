@@ -5,10 +5,12 @@ import { RedisLock } from '../platform/lock.ts'
 import { type Feature, oncePerRuntime, type Runtime } from '../runtime.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { RequestIndex } from '../shared/request-index.ts'
+import { SettlementSignal } from '../shared/settlement-feed.ts'
 import { WriteMetrics } from '../shared/write-metrics.ts'
 import { timesaleConsumer } from './consumer.ts'
 import { TimeSaleReconciler } from './reconcile.ts'
 import { TimeSaleRepository } from './repository.ts'
+import { registerTimeSaleEventRoutes, timesaleRequestSource } from './request-events.ts'
 import { RequestRepository } from './request-repository.ts'
 import { registerTimeSaleRoutes } from './routes.ts'
 import { TimeSaleService, type TimeSaleServiceDeps } from './service.ts'
@@ -20,7 +22,7 @@ import type { OrderRequest, QueuedRequest } from './types.ts'
 function wire(
   runtime: Runtime,
   topics: FlowTopics,
-): TimeSaleServiceDeps & { faults: Faults; reconciler: TimeSaleReconciler } {
+): TimeSaleServiceDeps & { faults: Faults; reconciler: TimeSaleReconciler; settled: SettlementSignal } {
   const logger = runtime.logger.child({ flow: 'timesale' })
   const repository = new TimeSaleRepository(runtime.pool)
   const stock = new TimeSaleStock(runtime.redis)
@@ -38,6 +40,7 @@ function wire(
     logger,
     now: () => new Date(),
     faults: new Faults(runtime.config.faultInjection, logger),
+    settled: new SettlementSignal(runtime.redis, runtime.config.redis.keyPrefix, 'timesale', logger),
   }
 }
 
@@ -58,6 +61,7 @@ export const timesaleFeature: Feature<OrderRequest> = {
     const d = deps(runtime, topics)
     const service = new TimeSaleService(d)
     const requests = new WriteMetrics(runtime.registry, 'timesale')
+    registerTimeSaleEventRoutes(app, timesaleRequestSource(service, d.index, d.stock))
     registerTimeSaleRoutes(app, {
       service,
       requests,

@@ -3,6 +3,7 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
+import { linkRequest } from '../shared/request-stream.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
 import { MAX_ORDER_QUANTITY } from './messages.ts'
@@ -132,6 +133,7 @@ export function registerTimeSaleRoutes(
     '/api/timesales',
     {
       onRequest: requireAdmin(adminToken),
+      config: { idempotency: 'admin' },
       schema: {
         tags: ['timesale'],
         summary: 'Create a time sale (orderable inside [startAt, endAt) with no further step)',
@@ -209,6 +211,7 @@ export function registerTimeSaleRoutes(
         const userId = (request.body as { userId?: unknown } | undefined)?.userId
         return userId === undefined ? undefined : String(userId)
       }),
+      config: { userAuth: true, idempotency: 'user' },
       schema: {
         tags: ['timesale'],
         summary: 'Order: v1 DB transaction, v2 Redis lock (201 COMPLETED), v3 Kafka queue (202 QUEUED)',
@@ -233,6 +236,7 @@ export function registerTimeSaleRoutes(
         userId: String(request.body.userId),
         quantity: request.body.quantity,
       })
+      if (result.status === 'QUEUED') linkRequest(reply, '/api/timesales/orders/requests', result.requestId)
       return reply.code(result.status === 'QUEUED' ? 202 : 201).send(result)
     },
   )

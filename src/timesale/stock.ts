@@ -278,9 +278,14 @@ export class TimeSaleStock {
 
   /** The live queue position of the request that drew `ticket` (at least 1). */
   async queuePosition(saleId: string, ticket: number): Promise<number> {
+    return positionOf(ticket, await this.queueBase(saleId))
+  }
+
+  /** Tickets of the sale that left the queue (settled or abandoned): see {@link positionOf}. */
+  async queueBase(saleId: string): Promise<number> {
     const k = keys(saleId)
     const [settled, abandoned] = await this.#redis.mget(k.settled, k.abandoned)
-    return Math.max(1, ticket - Number(settled ?? 0) - Number(abandoned ?? 0))
+    return Number(settled ?? 0) + Number(abandoned ?? 0)
   }
 
   /** Everything Redis holds for a sale, summed up. */
@@ -303,4 +308,9 @@ export class TimeSaleStock {
       abandoned: Number(abandoned ?? 0),
     }
   }
+}
+
+/** The queue position of the request that drew `ticket` when `base` tickets left the queue (at least 1). */
+export function positionOf(ticket: number, base: number): number {
+  return Math.max(1, ticket - base)
 }
