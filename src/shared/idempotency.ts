@@ -95,7 +95,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
             description:
               'Optional. 1–255 characters of A–Z a–z 0–9 . _ ~ : + / = -. A retry with the same key and ' +
               'the same request gets the original answer (header Idempotent-Replayed: true); keys are ' +
-              "per user and kept 24 h (IDEMPOTENCY_RETENTION_MS). 422 IDEMPOTENCY_KEY_REUSED: the key's " +
+              "per user and kept IDEMPOTENCY_RETENTION_MS (24 h). 422 IDEMPOTENCY_KEY_REUSED: the key's " +
               'request was different; 409 IDEMPOTENCY_KEY_IN_USE: it is still in flight, retry shortly.',
           },
         },

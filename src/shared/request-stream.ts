@@ -225,6 +225,8 @@ class Stream<S> {
     this.#state = state
     this.#sentId = resumed
     this.reply.sse.sendHeaders()
+    // A client gone while the state was read would otherwise only be noticed at the next write.
+    if (!this.reply.sse.isConnected) return this.close()
     await this.#emit(state)
     if (this.#closed) return
     try {
