@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { couponFeature } from '../../src/coupon/feature.ts'
+import { createJwtVerifier } from '../../src/platform/auth.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
@@ -183,6 +184,29 @@ describe('user JWT auth (JWKS file) and its configuration', () => {
     const refused = await send(`${service.url}/api/coupons/issue`, { policyId }, `Bearer ${hs}`)
     assert.equal(refused.status, 401)
     assert.equal(refused.body.code, 'AUTH_TOKEN_INVALID')
+  })
+
+  it('verifies against a PEM public key file, with the configured algorithm only', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true })
+    const file = join(mkdtempSync(join(tmpdir(), 'pem-')), 'key.pem')
+    writeFileSync(file, await exportSPKI(pair.publicKey))
+    const verify = await createJwtVerifier({
+      key: { kind: 'publicKeyFile', path: file },
+      algorithms: ['ES256'],
+      issuer: '',
+      audience: '',
+      clockToleranceS: 5,
+    })
+    const signed = (claims: { sub?: string; exp?: boolean }) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: 'ES256' })
+      if (claims.sub) jwt.setSubject(claims.sub)
+      if (claims.exp !== false) jwt.setExpirationTime('5m')
+      return jwt.sign(pair.privateKey)
+    }
+    assert.equal(await verify(await signed({ sub: 'user-7' })), 'user-7')
+    await assert.rejects(verify(await signed({})), 'a token without sub')
+    await assert.rejects(verify(await signed({ sub: 'user-7', exp: false })), 'a token without exp')
+    await assert.rejects(verify(await token('user-7')), 'an HS256 token')
   })
 
   it('rejects configurations that are ambiguous or weak', () => {

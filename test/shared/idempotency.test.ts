@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { lockKey } from '../../src/coupon/stock.ts'
 import { RedisLock } from '../../src/platform/lock.ts'
+import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
+import { createSale, orderUrl } from '../timesale/fixtures.ts'
 
 interface Answer {
   status: number
@@ -150,5 +152,49 @@ describe('Idempotency-Key across two instances', () => {
     assert.equal(one.status, 201)
     assert.equal(two.status, 201)
     assert.equal(two.body.id, one.body.id)
+  })
+})
+
+describe('Idempotency-Key on time-sale orders', () => {
+  const config = testConfig()
+  let a: TestService
+  let b: TestService
+  before(async () => {
+    // No consumer: the queue stays as accepted, so positions show how many orders were queued.
+    a = await startTestService(timesaleFeature, config, { consume: false })
+    b = await startTestService(timesaleFeature, config, { consume: false })
+  })
+  after(async () => {
+    await b.runtime.lifecycle.close()
+    await a.close()
+  })
+
+  it('queues a retried order once: same requestId and queue position from either instance', async () => {
+    const saleId = await createSale(a.url, { total: 10 })
+    const [userId] = userIds(1)
+    const order = (url: string, key: string) =>
+      fetch(orderUrl(url, saleId, 'v3'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ userId, quantity: 1 }),
+      }).then(async (response) => ({
+        status: response.status,
+        replayed: response.headers.get('idempotent-replayed') === 'true',
+        body: (await response.json()) as Record<string, unknown>,
+      }))
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => order(i % 2 ? b.url : a.url, 'o-1')),
+    )
+    const original = answers.filter((answer) => !answer.replayed)
+    assert.equal(original.length, 1)
+    for (const answer of answers) {
+      assert.equal(answer.status, 202)
+      assert.deepEqual(answer.body, original[0]?.body)
+    }
+    // A new key is a new order: the user has no per-user limit here, so it queues behind the first.
+    const next = await order(b.url, 'o-2')
+    assert.equal(next.status, 202)
+    assert.notEqual(next.body.requestId, original[0]?.body.requestId)
+    assert.equal(next.body.queuePosition, Number(original[0]?.body.queuePosition) + 1)
   })
 })
