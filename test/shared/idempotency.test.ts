@@ -38,7 +38,13 @@ describe('Idempotency-Key across two instances', () => {
     a = await startTestService(couponFeature, config)
     b = await startTestService(couponFeature, config, { consume: false })
     const noWait = { ...config.clientApi, idempotency: { ...config.clientApi.idempotency, waitMs: 0 } }
-    impatient = await startTestService(couponFeature, { ...config, clientApi: noWait }, { consume: false })
+    // Also a short v2 lock wait: it answers 503 LOCK_TIMEOUT while a test holds the lock.
+    const shortLock = { ...config.http, lock: { ...config.http.lock, waitMs: 300 } }
+    impatient = await startTestService(
+      couponFeature,
+      { ...config, http: shortLock, clientApi: noWait },
+      { consume: false },
+    )
   })
   after(async () => {
     await impatient.runtime.lifecycle.close()
@@ -125,6 +131,20 @@ describe('Idempotency-Key across two instances', () => {
     assert.equal(waited.status, 201)
     assert.ok(waited.replayed)
     assert.deepEqual(waited.body, original.body)
+  })
+
+  it('keeps no 5xx answer: a retry after 503 does the work', async () => {
+    const policyId = await createPolicy(a.url, { total: 5 })
+    const [userId] = userIds(1)
+    const lock = new RedisLock(a.runtime.redis, { ttlMs: 5_000, waitMs: 1_000, retryMs: 2 })
+    const token = await lock.acquire(lockKey(policyId))
+    const refused = await issue(impatient.url, { policyId, userId }, 'k-4', 'v2')
+    assert.equal(refused.status, 503)
+    assert.equal(refused.body.code, 'LOCK_TIMEOUT')
+    await lock.release(lockKey(policyId), token)
+    const retried = await issue(impatient.url, { policyId, userId }, 'k-4', 'v2')
+    assert.equal(retried.status, 201)
+    assert.equal(retried.replayed, false)
   })
 
   it('takes the header on promotion creation too', async () => {
