@@ -41,6 +41,24 @@ export const clientApiEnv = {
   AUTH_JWT_CLOCK_TOLERANCE_S: nonNegativeInt.max(3_600).default(5),
 }
 
+/** JWS algorithms a user token may be signed with (never `none`). */
+const ALGORITHMS = new Set([
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+])
+
 type ClientApiEnv = { [K in keyof typeof clientApiEnv]: z.infer<(typeof clientApiEnv)[K]> }
 
 export interface ClientApiConfig {
@@ -73,6 +91,8 @@ export function clientApiConfig(e: ClientApiEnv): { config: ClientApiConfig; pro
     .map((algorithm) => algorithm.trim())
     .filter(Boolean)
   const algorithms = named.length > 0 ? named : key?.kind === 'secret' ? ['HS256'] : ['RS256']
+  const unknown = algorithms.filter((algorithm) => !ALGORITHMS.has(algorithm))
+  if (unknown.length > 0) problems.push(`AUTH_JWT_ALGORITHMS: unknown ${unknown.join(', ')}`)
   if (key && algorithms.some((algorithm) => algorithm.startsWith('HS') !== (key.kind === 'secret'))) {
     problems.push('AUTH_JWT_ALGORITHMS: HS* algorithms go with AUTH_JWT_SECRET only, others with a key file')
   }

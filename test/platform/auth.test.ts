@@ -216,6 +216,10 @@ describe('user JWT auth (JWKS file) and its configuration', () => {
       ConfigError,
     )
     assert.throws(() => loadConfig({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ALGORITHMS: 'RS256' }), ConfigError)
+    assert.throws(
+      () => loadConfig({ AUTH_JWT_JWKS_FILE: '/tmp/jwks.json', AUTH_JWT_ALGORITHMS: 'none' }),
+      ConfigError,
+    )
     assert.equal(loadConfig({}).clientApi.auth, undefined, 'off by default')
   })
 })

@@ -59,9 +59,9 @@ describe('result streams (SSE) across instances', () => {
   })
 
   it('accepts on A with a Location and Link to the stream; B streams the pending state with heartbeats', async () => {
-    policyId = await createPolicy(a.url, { total: 5 })
+    policyId = await createPolicy(a.url, { total: 10 })
     const responses = await Promise.all(
-      userIds(15).map((userId) =>
+      userIds(40).map((userId) =>
         fetch(`${a.url}/api/coupons/issue?strategy=v3`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -127,7 +127,7 @@ describe('result streams (SSE) across instances', () => {
       assert.equal(last.id, status.body.status)
       finals[String(last.data.status)] = (finals[String(last.data.status)] ?? 0) + 1
     }
-    assert.deepEqual(finals, { ISSUED: 5, FAILED: 10 })
+    assert.deepEqual(finals, { ISSUED: 10, FAILED: 30 })
     await eventually(async () => ((await openStreams(b.url)) === 0 ? true : undefined), 5_000)
   })
 
