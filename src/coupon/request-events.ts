@@ -1,6 +1,7 @@
 import type { FastifyInstance } from '../platform/http.ts'
 import type { RequestIndex } from '../shared/request-index.ts'
-import { eventsRouteSchema, type RequestSource } from '../shared/request-stream.ts'
+import type { RequestSource } from '../shared/request-stream.ts'
+import { eventsRouteSchema } from '../shared/stream-routes.ts'
 import type { CouponService, RequestStatus } from './service.ts'
 import type { PendingRequest } from './types.ts'
 

@@ -4,8 +4,9 @@ import type { FastifyInstance } from '../platform/http.ts'
 import type { Runtime } from '../runtime.ts'
 import { registerIdempotency } from './idempotency.ts'
 import { IdempotencyStore } from './idempotency-store.ts'
-import { RequestStreams, StreamBudget } from './request-stream.ts'
+import { RequestStreams } from './request-stream.ts'
 import { SettlementFeed } from './settlement-feed.ts'
+import { StreamBudget } from './stream-budget.ts'
 
 interface Shared {
   readonly feed: SettlementFeed

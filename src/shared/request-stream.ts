@@ -1,8 +1,9 @@
 import { AppError, isAppError } from '../errors.ts'
-import { errorBodySchema, type FastifyReply, type FastifyRequest } from '../platform/http.ts'
+import type { FastifyReply, FastifyRequest } from '../platform/http.ts'
 import type { Logger } from '../platform/logger.ts'
-import { Gauge, type Registry } from '../platform/metrics.ts'
 import type { SettlementFeed } from './settlement-feed.ts'
+import type { StreamBudget } from './stream-budget.ts'
+import { STATUS_EVENT } from './stream-routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,89 +35,6 @@ export interface StreamOptions {
   readonly maxConnections: number
   readonly pollMs: number
   readonly maxDurationMs: number
-}
-
-/** Open streams of one process against `SSE_MAX_CONNECTIONS`, shared by its HTTP servers. */
-export class StreamBudget {
-  readonly #max: number
-  readonly #gauge: Gauge
-  #open = 0
-
-  constructor(max: number, registry: Registry) {
-    this.#max = max
-    const existing = registry.getSingleMetric('http_sse_streams_open')
-    this.#gauge =
-      (existing as Gauge | undefined) ??
-      new Gauge({ name: 'http_sse_streams_open', help: 'Open result streams (SSE)', registers: [registry] })
-  }
-
-  get open(): number {
-    return this.#open
-  }
-
-  /** Takes a slot, or returns undefined past the bound; the returned function gives it back (once). */
-  acquire(): (() => void) | undefined {
-    if (this.#open >= this.#max) return undefined
-    this.#open++
-    this.#gauge.inc()
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      this.#open--
-      this.#gauge.dec()
-    }
-  }
-}
-
-/** The event every change is sent as; its data is the status endpoint's JSON. */
-export const STATUS_EVENT = 'status'
-
-/** The OpenAPI description of a `…/requests/:requestId/events` route; `states` tells its states and ids. */
-export function eventsRouteSchema(tag: string, states: string) {
-  return {
-    tags: [tag],
-    summary: "A v3 request's state as Server-Sent Events, until it is final",
-    description:
-      `Sends the state at once (event \`${STATUS_EVENT}\`, data = the status endpoint's JSON), then every ` +
-      `change, and ends after the final state: ${states}. A comment line every SSE_HEARTBEAT_MS keeps ` +
-      'the connection alive. Works on any instance, whichever accepted the request. Reconnect with ' +
-      'Last-Event-ID to resume; 204 when that id already is the final state. 503 TOO_MANY_STREAMS past ' +
-      'SSE_MAX_CONNECTIONS per instance: poll the status endpoint instead.',
-    params: { type: 'object', properties: { requestId: { type: 'string', format: 'uuid' } } },
-    headers: {
-      type: 'object',
-      properties: {
-        'last-event-id': { type: 'string', description: 'The id of the last event received (resume)' },
-      },
-    },
-    response: {
-      200: {
-        description: 'text/event-stream of `status` events',
-        content: {
-          'text/event-stream': {
-            schema: {
-              type: 'string',
-              examples: [
-                `id: PENDING\nevent: ${STATUS_EVENT}\ndata: {"requestId":"…","status":"PENDING",…}\n\n`,
-              ],
-            },
-          },
-        },
-      },
-      204: { description: 'Last-Event-ID already is the final state: nothing more to send', type: 'null' },
-      400: errorBodySchema,
-      404: errorBodySchema,
-      503: errorBodySchema,
-    },
-  }
-}
-
-/** Sets `Location` (status endpoint) and `Link` (its stream) on a 202 that accepted request `requestId`. */
-export function linkRequest(reply: FastifyReply, statusPath: string, requestId: string): void {
-  const location = `${statusPath}/${requestId}`
-  void reply.header('location', location)
-  void reply.header('link', `<${location}/events>; rel="monitor"; type="text/event-stream"`)
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from '../platform/http.ts'
 import type { RequestIndex } from '../shared/request-index.ts'
-import { eventsRouteSchema, type RequestSource } from '../shared/request-stream.ts'
+import type { RequestSource } from '../shared/request-stream.ts'
+import { eventsRouteSchema } from '../shared/stream-routes.ts'
 import type { RequestStatus, TimeSaleService } from './service.ts'
 import { positionOf, type TimeSaleStock } from './stock.ts'
 import type { QueuedRequest } from './types.ts'
