@@ -50,6 +50,21 @@ const schema = z.object({
   /** v2: how long a lock lives if its holder dies, in ms. */
   LOCK_TTL_MS: positiveInt.max(60_000).default(5_000),
   /**
+   * Admission control of write endpoints (503 OVERLOADED + Retry-After, nothing changed). Each limit 0 = off.
+   * Mean event-loop delay over one sample interval, in ms, e.g. `30`.
+   */
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: nonNegativeInt.max(60_000).default(30),
+  /** Write requests being answered at once in this process, e.g. `1000`. */
+  OVERLOAD_MAX_IN_FLIGHT: nonNegativeInt.max(1_000_000).default(1_000),
+  /** Messages handed to the Kafka producer and not yet acknowledged by the broker, e.g. `5000`. */
+  OVERLOAD_MAX_PRODUCER_BACKLOG: nonNegativeInt.max(10_000_000).default(5_000),
+  /** V8 heap in use, in MiB, e.g. `1536`. */
+  OVERLOAD_MAX_HEAP_MB: nonNegativeInt.max(1_048_576).default(1_536),
+  /** How often event-loop delay, heap and producer backlog are sampled, in ms (at least 50: the delay monitor ticks every 10 ms). */
+  OVERLOAD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(100),
+  /** `Retry-After` of a shed request, in seconds. */
+  OVERLOAD_RETRY_AFTER_S: positiveInt.max(3_600).default(1),
+  /**
    * Token required by admin endpoints (promotion creation, DLQ replay, reconciliation, dashboard data);
    * empty = only loopback clients may use them.
    */
@@ -132,12 +147,23 @@ export interface ConsumerConfig {
   readonly sessionTimeoutMs: number
 }
 
+/** Limits past which a write endpoint sheds the request (503 `OVERLOADED`); 0 turns a limit off. */
+export interface OverloadConfig {
+  readonly maxEventLoopDelayMs: number
+  readonly maxInFlight: number
+  readonly maxProducerBacklog: number
+  readonly maxHeapBytes: number
+  readonly sampleIntervalMs: number
+  readonly retryAfterSeconds: number
+}
+
 export interface HttpConfig {
   readonly host: string
   readonly bodyLimit: number
   readonly adminToken: string
   readonly rateLimit: { readonly max: number; readonly by: 'user' | 'ip'; readonly windowMs: number }
   readonly lock: { readonly waitMs: number; readonly ttlMs: number }
+  readonly overload: OverloadConfig
 }
 
 export interface Config {
@@ -193,6 +219,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminToken: e.ADMIN_TOKEN,
       rateLimit: { max: e.RATE_LIMIT_MAX, by: e.RATE_LIMIT_BY, windowMs: e.RATE_LIMIT_WINDOW_MS },
       lock: { waitMs: e.LOCK_WAIT_MS, ttlMs: e.LOCK_TTL_MS },
+      overload: {
+        maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+        maxInFlight: e.OVERLOAD_MAX_IN_FLIGHT,
+        maxProducerBacklog: e.OVERLOAD_MAX_PRODUCER_BACKLOG,
+        maxHeapBytes: e.OVERLOAD_MAX_HEAP_MB * 1024 * 1024,
+        sampleIntervalMs: e.OVERLOAD_SAMPLE_INTERVAL_MS,
+        retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
+      },
     },
     coupon: { port: e.COUPON_PORT, groupId: e.KAFKA_GROUP_ID },
     timesale: { port: e.TIMESALE_PORT, groupId: e.TIMESALE_KAFKA_GROUP_ID },

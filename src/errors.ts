@@ -37,6 +37,11 @@ export const ERRORS = {
     retryable: true,
     message: '요청이 몰려 처리하지 못했습니다. 잠시 후 다시 시도해주세요.',
   },
+  OVERLOADED: {
+    status: 503,
+    retryable: true,
+    message: '요청이 많아 지금은 처리할 수 없습니다. 잠시 후 다시 시도해주세요.',
+  },
   DEPENDENCY_UNAVAILABLE: {
     status: 503,
     retryable: true,

@@ -210,6 +210,10 @@ export async function startFeature<T>(
         logger,
         registry: runtime.registry,
         rateLimitStore: runtime.redis,
+        admission: {
+          limits: config.http.overload,
+          producerBacklog: () => runtime.producer.unacknowledged,
+        },
         readiness: {
           postgres: async () => {
             await runtime.pool.query('SELECT 1')

@@ -19,7 +19,7 @@ export const helpCommand: Command = {
     }
     lines.push('', 'Environment (default):')
     for (const { name, default: value } of describeEnv())
-      lines.push(`  ${name.padEnd(28)} ${value || '(empty)'}`)
+      lines.push(`  ${name.padEnd(34)} ${value || '(empty)'}`)
     console.log(lines.join('\n'))
     return 0
   },

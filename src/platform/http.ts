@@ -11,6 +11,7 @@ import Fastify, {
 } from 'fastify'
 import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
+import { type AdmissionOptions, registerAdmission } from './admission.ts'
 import type { Logger } from './logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
 import { type ReadinessCheck, registerReadiness } from './readiness.ts'
@@ -52,6 +53,8 @@ export interface HttpServerOptions {
   readonly readiness: Record<string, ReadinessCheck>
   /** Where rate-limit counters live, shared by every instance of the service. */
   readonly rateLimitStore?: Redis
+  /** Admission control of write endpoints (503 `OVERLOADED`); none when absent. */
+  readonly admission?: Omit<AdmissionOptions, 'registry'>
 }
 
 /** A request budget per time window (`max` 0 = off), per user id or per client IP. */
@@ -236,6 +239,7 @@ export async function createHttpServer(
     void reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', ERRORS.NOT_FOUND.message))
   })
 
+  if (options.admission) await registerAdmission(app, { ...options.admission, registry: options.registry })
   await app.register(rateLimit, {
     global: false,
     ...(options.rateLimitStore ? { redis: options.rateLimitStore } : {}),

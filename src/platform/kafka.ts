@@ -151,6 +151,7 @@ export class BatchingProducer {
   #producer: StringProducer
   #queue: Pending[] = []
   #inFlight: Promise<void> | undefined
+  #inFlightCount = 0
 
   /**
    * Give a factory rather than a client to let the producer replace a client that stopped answering (seen
@@ -181,8 +182,14 @@ export class BatchingProducer {
     return this.#queue.length
   }
 
+  /** Messages handed to {@link send} that the broker has not acknowledged yet (queued + in flight). */
+  get unacknowledged(): number {
+    return this.#queue.length + this.#inFlightCount
+  }
+
   #flush(): void {
     const batch = this.#queue.splice(0, this.#maxBatch)
+    this.#inFlightCount = batch.length
     if (batch.length === 0) {
       this.#inFlight = undefined
       return

@@ -35,6 +35,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     CONSUMER_SESSION_TIMEOUT_MS: '6000',
     // Tests that need reconciliation call it; a timer would also touch other tests' promotions.
     RECONCILE_INTERVAL_MS: '0',
+    // A test runs API and consumer in one process on a shared, busy machine: a consumer batch or a
+    // neighbour's CPU burst would shed the test's own requests. Tests of admission control set it.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...overrides,
   })
 }
