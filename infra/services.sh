@@ -1,12 +1,18 @@
 # The two application services (coupon, timesale) as background processes. Sourced by stack.sh.
+# Each service runs as two processes, as in the design's diagram: its HTTP API (`<name>`, pid file and log
+# `<name>.pid`/`<name>.log`) and its Kafka consumer (`<name>-consumer`), the consumer at a lower CPU
+# priority (`nice`, SERVICE_CONSUMER_NICE) so that settling a backlog never takes the CPU the accept path
+# needs: under a flood the lag grows and drains afterwards.
 # shellcheck shell=bash
 
 SERVICES=(coupon timesale)
 SERVICES_READY_TIMEOUT="${SERVICES_READY_TIMEOUT:-60}"
+SERVICE_CONSUMER_NICE="${SERVICE_CONSUMER_NICE:-10}"
 
 service_port() { case "$1" in coupon) printf '%s' "$COUPON_PORT" ;; timesale) printf '%s' "$TIMESALE_PORT" ;; esac; }
 # Only the service name is matched: a service may rewrite its process title.
 service_pid() { read_live_pid "$(pid_file "$1")" "$1"; }
+consumer_pid() { read_live_pid "$(pid_file "$1-consumer")" "$1"; }
 service_health() { curl -fs -m 2 -o /dev/null "http://localhost:$(service_port "$1")/health" 2>/dev/null; }
 
 # True when the entry point exists; it is developed separately and may not be there yet.
@@ -28,26 +34,37 @@ service_env() {
     "COUPON_PORT=$COUPON_PORT" "TIMESALE_PORT=$TIMESALE_PORT"
 }
 
-service_launch() { # service_launch <name>
-  local name="$1" port pid node="$ROOT_DIR/node_modules/.bin/node"
-  port="$(service_port "$name")"
-  if pid="$(service_pid "$name")"; then
-    log "$name" "already running (pid $pid, port $port)"
-    return 0
-  fi
-  [[ -x "$node" ]] || die "$name" "node_modules/.bin/node missing; run: bash infra/stack.sh install"
-  require_free_port "$name" "$port"
-  ensure_local_dirs
+# spawn_node <pid/log name> <nice> <args...>: one detached node process of a service.
+spawn_node() {
+  local name="$1" niceness="$2" node="$ROOT_DIR/node_modules/.bin/node" vars=()
+  shift 2
   printf '\n===== [stack] %s start %s =====\n' "$name" "$(date -Is)" >>"$LOG_DIR/$name.log"
-  local vars=()
   mapfile -t vars < <(service_env)
   (
     cd "$ROOT_DIR" || exit 1
-    # `env` keeps the pid: it execs setsid, which execs nohup, which execs node.
-    env "${vars[@]}" setsid nohup "$node" src/main.ts "$name" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+    # `env` keeps the pid: it execs nice, then setsid, then nohup, then node.
+    env "${vars[@]}" nice -n "$niceness" setsid nohup "$node" src/main.ts "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
     echo $! >"$(pid_file "$name")"
   )
-  log "$name" "starting (pid $(cat "$(pid_file "$name")"), log ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
+  log "$name" "starting (pid $(cat "$(pid_file "$name")"), nice $niceness, log ${LOG_DIR#"$ROOT_DIR"/}/$name.log)"
+}
+
+service_launch() { # service_launch <name>
+  local name="$1" port pid node="$ROOT_DIR/node_modules/.bin/node"
+  port="$(service_port "$name")"
+  [[ -x "$node" ]] || die "$name" "node_modules/.bin/node missing; run: bash infra/stack.sh install"
+  ensure_local_dirs
+  if pid="$(service_pid "$name")"; then
+    log "$name" "API already running (pid $pid, port $port)"
+  else
+    require_free_port "$name" "$port"
+    spawn_node "$name" 0 "$name" --no-consumer
+  fi
+  if pid="$(consumer_pid "$name")"; then
+    log "$name-consumer" "already running (pid $pid)"
+  else
+    spawn_node "$name-consumer" "$SERVICE_CONSUMER_NICE" "$name" --no-http --instance stack
+  fi
 }
 
 service_wait_ready() { # service_wait_ready <name> <deadline-epoch>
@@ -63,7 +80,11 @@ service_wait_ready() { # service_wait_ready <name> <deadline-epoch>
     fi
     sleep 0.3
   done
-  log "$name" "ready on http://localhost:$(service_port "$name") (pid $(service_pid "$name" || echo '?'))"
+  if ! consumer_pid "$name" >/dev/null; then
+    show_log_tail "$LOG_DIR/$name-consumer.log" 40
+    die "$name-consumer" "the consumer exited during startup (see ${LOG_DIR#"$ROOT_DIR"/}/$name-consumer.log)"
+  fi
+  log "$name" "ready on http://localhost:$(service_port "$name") (API pid $(service_pid "$name" || echo '?'), consumer pid $(consumer_pid "$name" || echo '?'))"
 }
 
 services_start() {
@@ -80,26 +101,40 @@ services_start() {
   for s in "${SERVICES[@]}"; do service_wait_ready "$s" "$deadline"; done
 }
 
+# service_stop <name>: the API first (no new requests), then the consumer, which finishes its batch and
+# commits its offsets on SIGTERM.
+service_stop() {
+  local name="$1" pid
+  if pid="$(service_pid "$name")"; then
+    log "$name" "stopping the API (pid $pid)"
+    stop_pid "$name" "$pid" "${SERVICES_STOP_TIMEOUT:-30}"
+  fi
+  rm -f "$(pid_file "$name")"
+  if pid="$(consumer_pid "$name")"; then
+    log "$name-consumer" "stopping (pid $pid)"
+    stop_pid "$name-consumer" "$pid" "${SERVICES_STOP_TIMEOUT:-30}"
+  fi
+  rm -f "$(pid_file "$name-consumer")"
+  log "$name" "stopped"
+}
+
 services_stop() {
-  local s pid
-  for s in "${SERVICES[@]}"; do
-    if pid="$(service_pid "$s")"; then
-      log "$s" "stopping (pid $pid)"
-      # SIGTERM lets the service drain its consumers and commit offsets before exiting.
-      stop_pid "$s" "$pid" "${SERVICES_STOP_TIMEOUT:-30}"
-      log "$s" "stopped"
-    fi
-    rm -f "$(pid_file "$s")"
-  done
+  local s
+  for s in "${SERVICES[@]}"; do service_stop "$s"; done
 }
 
 services_status() {
   local s pid
   for s in "${SERVICES[@]}"; do
     if pid="$(service_pid "$s")"; then
-      printf '%-9s running   pid %-7s http://localhost:%s\n' "$s" "$pid" "$(service_port "$s")"
+      printf '%-9s running   pid %-7s http://localhost:%s (API)\n' "$s" "$pid" "$(service_port "$s")"
     else
-      printf '%-9s stopped   %-11s http://localhost:%s\n' "$s" "" "$(service_port "$s")"
+      printf '%-9s stopped   %-11s http://localhost:%s (API)\n' "$s" "" "$(service_port "$s")"
+    fi
+    if pid="$(consumer_pid "$s")"; then
+      printf '%-9s running   pid %-7s consumer (nice %s)\n' "$s" "$pid" "$(ps -o ni= -p "$pid" | tr -d ' ')"
+    else
+      printf '%-9s stopped   %-11s consumer\n' "$s" ""
     fi
   done
 }

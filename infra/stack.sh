@@ -57,6 +57,7 @@ Environment:
   COUPON_PORT          coupon service port (3001); TIMESALE_PORT (3003)
   KAFKA_HEAP_OPTS      broker heap (-Xms512m -Xmx1g); KAFKA_OPTS: extra broker JVM options
   KAFKA_READY_TIMEOUT  seconds to wait for the broker (90); SERVICES_READY_TIMEOUT (60)
+  SERVICE_CONSUMER_NICE  CPU niceness of the services' consumer processes (10; their APIs run at 0)
   JAVA_HOME            Java 17+ to use instead of 'java' on PATH
 EOF
 }
@@ -110,10 +111,7 @@ cmd_stop() {
   # Services first: they must not see their dependencies vanish while they still hold work.
   if [[ "$comps" == *coupon* || "$comps" == *timesale* ]]; then
     if [[ -z "$requested" ]]; then services_stop
-    else
-      local pid
-      if pid="$(service_pid "$requested")"; then log "$requested" "stopping (pid $pid)"; stop_pid "$requested" "$pid" 30; fi
-      rm -f "$(pid_file "$requested")"
+    else service_stop "$requested"
     fi
   fi
   for c in "${INFRA_COMPONENTS[@]}"; do
@@ -144,6 +142,7 @@ cmd_logs() {
   fi
   for c in $comps; do
     [[ -f "$LOG_DIR/$c.log" ]] && files+=("$LOG_DIR/$c.log")
+    [[ -f "$LOG_DIR/$c-consumer.log" ]] && files+=("$LOG_DIR/$c-consumer.log")
   done
   (( ${#files[@]} )) || die logs "no log files yet in ${LOG_DIR#"$ROOT_DIR"/}"
   if [[ -t 1 ]]; then exec tail -n 50 -F "${files[@]}"; else tail -n 100 "${files[@]}"; fi
