@@ -175,6 +175,7 @@ export async function startFeature<T>(
       groupId,
       topics: [topics.requests],
       batchSize: config.consumer.batchSize,
+      pauseMs: config.consumer.batchPauseMs,
       sessionTimeoutMs: config.consumer.sessionTimeoutMs,
       logger: logger.child({ component: 'consumer', flow: feature.name }),
       ...(options.instanceId ? { instanceId: options.instanceId } : {}),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
 import { MissingStateError } from '../shared/rebuildable-state.ts'
+import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
@@ -10,7 +11,6 @@ type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
 const PENDING_STALE_MS = 60_000
 const BUILD_CHUNK = 1_000
-const RESERVE_CHUNK = 250
 /**
  * How long a policy's Redis state outlives its window, for requests accepted just before the end. If one
  * arrives later still, the state is rebuilt from PostgreSQL like any lost state.
@@ -101,26 +101,22 @@ export class CouponStock {
     { record = true }: { record?: boolean } = {},
   ): Promise<Decision[]> {
     const k = keys(policyId)
-    // Chunks keep one script from holding Redis for long; sent together on one connection, they run in
-    // order, so the decisions are the same as in one call.
-    const chunks: Array<ReadonlyArray<{ requestId: string; userId: string }>> = []
-    for (let start = 0; start < requests.length; start += RESERVE_CHUNK) {
-      chunks.push(requests.slice(start, start + RESERVE_CHUNK))
+    // Small chunks, one round trip each and one after the other: no single script holds Redis for more
+    // than about a millisecond, and the accept path's calls run in between. The decisions are the same as
+    // in one call, since chunks run in order and only this consumer reserves for the policy's partition.
+    const decisions: Decision[] = []
+    for (const chunk of chunksOf(requests, RESERVE_CHUNK)) {
+      const result = (await this.#scripts.run(
+        'reserve',
+        [k.meta, k.holders, k.pending, k.outcomes],
+        [record ? 1 : 0, ...chunk.flatMap((request) => [request.requestId, request.userId])],
+      )) as string[]
+      if (result[0] === 'NOSTATE') {
+        throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
+      }
+      decisions.push(...(result as Decision[]))
     }
-    const results = await Promise.all(
-      chunks.map(
-        (chunk) =>
-          this.#scripts.run(
-            'reserve',
-            [k.meta, k.holders, k.pending, k.outcomes],
-            [record ? 1 : 0, ...chunk.flatMap((request) => [request.requestId, request.userId])],
-          ) as Promise<string[]>,
-      ),
-    )
-    if (results.some((result) => result[0] === 'NOSTATE')) {
-      throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
-    }
-    return results.flat() as Decision[]
+    return decisions
   }
 
   /** Forgets reservation records PostgreSQL now holds and gives back coupons it refused. */
@@ -130,12 +126,19 @@ export class CouponStock {
     refused: ReadonlyArray<{ requestId: string; userId: string }>,
   ): Promise<number> {
     const k = keys(policyId)
-    const args = [
-      settledRequestIds.length,
-      ...settledRequestIds,
-      ...refused.flatMap((r) => [r.requestId, r.userId]),
+    // In bounded chunks, in the order one call would take: outcome records first, then refused coupons.
+    const calls: Array<Array<string | number>> = [
+      ...chunksOf(settledRequestIds, SETTLE_CHUNK).map((ids) => [ids.length, ...ids]),
+      ...chunksOf(refused, RESERVE_CHUNK).map((pairs) => [
+        0,
+        ...pairs.flatMap((r) => [r.requestId, r.userId]),
+      ]),
     ]
-    return Number(await this.#scripts.run('settle', [k.holders, k.outcomes, k.pending], args))
+    let released = 0
+    for (const args of calls) {
+      released += Number(await this.#scripts.run('settle', [k.holders, k.outcomes, k.pending], args))
+    }
+    return released
   }
 
   /** Records a coupon issued in PostgreSQL by v1/v2. */

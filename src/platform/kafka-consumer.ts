@@ -20,6 +20,11 @@ export interface BatchConsumerOptions {
   readonly logger: Logger
   /** Distinguishes several instances in one group in logs and client ids. */
   readonly instanceId?: string
+  /**
+   * Pause after a batch when more messages wait, in ms (0 = none): while a backlog drains, Redis,
+   * PostgreSQL and the CPU serve the accept path between batches.
+   */
+  readonly pauseMs?: number
 }
 
 export interface ConsumerStats {
@@ -183,6 +188,10 @@ export class BatchConsumer {
       this.#messages += batch.length
       this.#batches += 1
       this.#lastBatchAt = Date.now()
+      const pauseMs = this.#options.pauseMs ?? 0
+      if (pauseMs > 0 && this.#buffer.length > 0 && this.#running) {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      }
     }
   }
 

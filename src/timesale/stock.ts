@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
 import { MissingStateError } from '../shared/rebuildable-state.ts'
+import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
@@ -131,14 +132,20 @@ export class TimeSaleStock {
    */
   async reserve(saleId: string, requests: readonly Reservable[]): Promise<Decision[]> {
     const k = keys(saleId)
-    const args = requests.flatMap((request) => [request.requestId, request.userId, request.quantity])
-    const result = (await this.#scripts.run(
-      'reserve',
-      [k.meta, k.reservations, k.sold, k.users, k.outcomes],
-      args,
-    )) as string[]
-    if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
-    return result as Decision[]
+    // Small chunks, one round trip each and one after the other, so no script holds Redis for more than
+    // about a millisecond; each chunk reads the units the previous ones took, so the decisions are those of
+    // one call.
+    const decisions: Decision[] = []
+    for (const chunk of chunksOf(requests, RESERVE_CHUNK)) {
+      const result = (await this.#scripts.run(
+        'reserve',
+        [k.meta, k.reservations, k.sold, k.users, k.outcomes],
+        chunk.flatMap((request) => [request.requestId, request.userId, request.quantity]),
+      )) as string[]
+      if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
+      decisions.push(...(result as Decision[]))
+    }
+    return decisions
   }
 
   /**
@@ -152,10 +159,24 @@ export class TimeSaleStock {
     watermark = 0,
   ): Promise<number> {
     const k = keys(saleId)
-    const args = [watermark, settledRequestIds.length, ...settledRequestIds, ...refused]
-    return Number(
-      await this.#scripts.run('settle', [k.reservations, k.sold, k.users, k.outcomes, k.settled], args),
-    )
+    // In bounded chunks, in the order one call would take; the watermark rises with the last one.
+    const calls: Array<Array<string | number>> = [
+      ...chunksOf(settledRequestIds, SETTLE_CHUNK).map((ids) => [ids.length, ...ids]),
+      ...chunksOf(refused, RESERVE_CHUNK).map((ids) => [0, ...ids]),
+    ]
+    if (calls.length === 0) calls.push([0])
+    let released = 0
+    for (const [index, args] of calls.entries()) {
+      const last = index === calls.length - 1
+      released += Number(
+        await this.#scripts.run(
+          'settle',
+          [k.reservations, k.sold, k.users, k.outcomes, k.settled],
+          [last ? watermark : 0, ...args],
+        ),
+      )
+    }
+    return released
   }
 
   /** Records an order PostgreSQL placed (v1), so the v3 path counts its units. */
