@@ -23,6 +23,10 @@ export interface BenchOptions {
   readonly stepMs: number
   readonly maxSteps: number
   readonly refineSteps: number
+  /** `overload`: how long each step runs, the rate its multiples are of (0 = the sweep's best), the multiples. */
+  readonly overloadMs: number
+  readonly overloadBase: number
+  readonly overloadFactors: readonly number[]
   readonly stepFactor: number
   /** Explicit sweep rates instead of the automatic ladder. */
   readonly rates: readonly number[]
@@ -38,8 +42,8 @@ export interface BenchOptions {
   readonly out: string
 }
 
-export type ScenarioName = 'closed' | 'hot' | 'drain' | 'hold' | 'sweep'
-export const SCENARIOS: readonly ScenarioName[] = ['closed', 'hot', 'drain', 'hold', 'sweep']
+export type ScenarioName = 'closed' | 'hot' | 'drain' | 'hold' | 'sweep' | 'overload'
+export const SCENARIOS: readonly ScenarioName[] = ['closed', 'hot', 'drain', 'hold', 'sweep', 'overload']
 
 export const BENCH_USAGE = `bench [--quick] [--services coupon,timesale] [--strategies v1,v2,v3] [--scenarios ${SCENARIOS.join(',')}] [options]`
 
@@ -55,6 +59,9 @@ Scenarios (each on a fresh promotion):
   drain    v3 only: a large drop (default 50,000 requests, 10,000 units): consumer speed, settle time
   hold     v3 only: a fixed offered rate (default 5,000/s) held for a while: the accept-path target
   sweep    open loop, rising offered rates until p99 exceeds the bound: highest rate per strategy
+  overload v3 only, open loop at 2× and 4× the highest passing rate: answers by status (202 or 503
+           OVERLOADED), p50/p99/max per status, shed ratio, client timeouts, how long the backlog took
+           to drain, CPU µs per accepted and per settled request
 
 Options (default; --quick):
   --quick                 a 1–2 minute run with smaller sizes (for a quick look; figures are noisier)
@@ -72,6 +79,10 @@ Options (default; --quick):
   --step <s>              sweep step duration (5; 2); --max-steps <n> (8; 5); --refine <n> (1; 0)
   --step-factor <x>       rate growth between passing steps (1.4; 1.6)
   --rates <list>          explicit sweep rates, e.g. 500,1000,2000 (instead of the automatic ladder)
+  --overload <s>          overload step duration (30; 5)
+  --overload-base <r/s>   the rate the overload multiples are of (the v3 sweep's highest passing rate,
+                          else the v3 closed-loop throughput, else --hold-rate)
+  --overload-factors <l>  multiples of the base rate (2,4)
   --connections <n>       open-loop keep-alive connections (128); --pipelining <n> (1)
   --timeout <s>           per-request timeout (30); --settle-timeout <s> (120)
   --split                 start each service as two processes, API (--no-consumer) and consumer
@@ -132,6 +143,9 @@ const STRING_OPTIONS = [
   'refine',
   'step-factor',
   'rates',
+  'overload',
+  'overload-base',
+  'overload-factors',
   'connections',
   'pipelining',
   'timeout',
@@ -180,6 +194,11 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | 'help' {
     refineSteps: num(s('refine'), 'refine', q(1, 0)),
     stepFactor: num(s('step-factor'), 'step-factor', q(1.4, 1.6), 1.05),
     rates: rates ?? [],
+    overloadMs: num(s('overload'), 'overload', q(30, 5), 0.1) * 1000,
+    overloadBase: num(s('overload-base'), 'overload-base', 0),
+    overloadFactors: s('overload-factors')
+      ?.split(',')
+      .map((f) => num(f.trim(), 'overload-factors', 0, 0.1)) ?? [2, 4],
     connections: num(s('connections'), 'connections', 128, 1),
     pipelining: num(s('pipelining'), 'pipelining', 1, 1),
     timeoutMs: num(s('timeout'), 'timeout', 30, 1) * 1000,

@@ -15,6 +15,8 @@ export const AMPLE_STOCK = 10_000_000
 const MAX_SWEEP_RATE = 50_000
 /** A step with fewer requests than this has no meaningful p99 (its "p99" is nearly its maximum). */
 const MIN_STEP_REQUESTS = 300
+/** `overload`: p99 bound on every answer (202 or 503 OVERLOADED) for a step to pass. */
+export const OVERLOAD_P99_BOUND_MS = 100
 /** Where a sweep starts without a closed-loop figure to start from. */
 const DEFAULT_START: Record<Strategy, number> = { v1: 100, v2: 100, v3: 1000 }
 
@@ -38,27 +40,41 @@ function openShape(options: BenchOptions, rate: number, durationMs: number): Ope
 async function openRun(
   target: ServiceTarget,
   strategy: Strategy,
-  scenario: 'open' | 'hold',
+  scenario: 'open' | 'hold' | 'overload',
   rate: number,
   durationMs: number,
   options: BenchOptions,
   settings: RunSettings,
 ): Promise<RunReport> {
+  const shape = openShape(options, rate, durationMs)
   const run = await runScenario(
     target,
-    { scenario, strategy, stock: AMPLE_STOCK, shape: openShape(options, rate, durationMs), repeatEvery: 0 },
+    {
+      scenario,
+      strategy,
+      stock: AMPLE_STOCK,
+      // Past capacity the server must answer (202 or 503) rather than queue: keep sending whatever is in
+      // flight, so that a server that queues shows as client timeouts, not as requests never sent.
+      shape:
+        scenario === 'overload'
+          ? { ...shape, maxInFlight: Math.ceil((rate * options.timeoutMs) / 1000 / options.workers) }
+          : shape,
+      repeatEvery: 0,
+    },
     settings,
   )
+  const shed = run.statuses['503 OVERLOADED'] ?? 0
   const judged = judgeOpenRun(
     {
       rate,
       p99Ms: run.latency.p99,
       sent: run.sent,
       notSent: run.notSent,
-      failures: run.failures,
+      // Shed answers are the point of an overload step; everything else that failed counts.
+      failures: scenario === 'overload' ? run.failures - shed : run.failures,
       throughput: run.throughput,
     },
-    options.p99BoundMs,
+    scenario === 'overload' ? OVERLOAD_P99_BOUND_MS : options.p99BoundMs,
   )
   settings.log(
     `[${target.service} ${strategy} ${scenario}]  ${rate}/s: ${judged.passed ? 'PASS' : 'FAIL'} (${judged.verdict})`,
@@ -192,6 +208,15 @@ export async function benchService(
   if (has('sweep')) {
     for (const strategy of options.strategies) {
       sweeps.push(await sweep(target, strategy, closed.get(strategy), options, settings))
+    }
+  }
+  if (has('overload') && v3) {
+    const best = sweeps.find((s) => s.service === target.service && s.strategy === 'v3')?.bestRate
+    const baseRate = Math.round(options.overloadBase || best || closed.get('v3') || options.holdRate)
+    for (const factor of options.overloadFactors) {
+      const rate = Math.round(baseRate * factor)
+      const run = await openRun(target, 'v3', 'overload', rate, options.overloadMs, options, settings)
+      runs.push({ ...run, overload: { baseRate, factor } })
     }
   }
 }

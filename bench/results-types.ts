@@ -10,7 +10,15 @@ import type { Check, ServiceName, Strategy } from './targets/types.ts'
  * with repeated users). `drain`: v3, a large hot drop that measures the consumer. `hold`: v3 at a fixed
  * offered rate for a while. `open`: one step of an open-loop sweep. `loadtest`: the seed's load test.
  */
-export type ScenarioKind = 'closed' | 'hot' | 'drain' | 'hold' | 'open' | 'loadtest'
+export type ScenarioKind = 'closed' | 'hot' | 'drain' | 'hold' | 'open' | 'overload' | 'loadtest'
+
+/** CPU time per request of a v3 run, from /proc (µs of one core). */
+export interface CpuPerRequest {
+  /** The API process's CPU while the load ran ÷ requests answered 202 (the whole service if not split). */
+  readonly perAcceptedUs: number | null
+  /** The consumer process's CPU from the load's start until every request settled ÷ settled requests. */
+  readonly perSettledUs: number | null
+}
 
 /** How the v3 consumer caught up with the accepted requests of a run. */
 export interface SettleReport {
@@ -48,6 +56,8 @@ export interface RunReport {
   readonly distinctUsers: number
   readonly shape: LoadShape
   readonly latency: LatencySummary
+  /** Latency per answer kind (`202`, `503 OVERLOADED`, ...). */
+  readonly latencyByStatus?: Record<string, LatencySummary>
   readonly sendLag: LatencySummary
   readonly sent: number
   readonly completed: number
@@ -65,6 +75,9 @@ export interface RunReport {
   readonly checks: readonly Check[]
   /** CPU per component while the load ran, in % of the machine. */
   readonly cpu?: CpuShare
+  readonly cpuPerRequest?: CpuPerRequest
+  /** `overload`: the rate the step's multiple is of (the highest passing rate), and the multiple. */
+  readonly overload?: { readonly baseRate: number; readonly factor: number }
   /** Open-loop runs: whether it met the bound, and if not why. */
   readonly passed?: boolean
   readonly verdict?: string

@@ -4,12 +4,12 @@
  */
 
 import type { Janitor } from './janitor.ts'
-import { type ComponentPorts, cpuShare, sampleCpu } from './lib/cpu.ts'
+import { type Component, type ComponentPorts, cpuMicros, cpuShare, sampleCpu } from './lib/cpu.ts'
 import { distinctUsers } from './lib/schedule.ts'
 import { peakRate, ratePerSecond } from './lib/stats.ts'
 import { type LoadProgress, type LoadResult, runLoad } from './load/generator.ts'
 import type { LoadShape } from './load/types.ts'
-import type { RunReport, ScenarioKind, SettleReport } from './results-types.ts'
+import type { CpuPerRequest, RunReport, ScenarioKind, SettleReport } from './results-types.ts'
 import type { ServiceTarget, Strategy } from './targets/types.ts'
 
 export interface RunSpec {
@@ -166,11 +166,16 @@ export async function runScenario(
     throw error
   }
   const pauseMs = spec.holdConsumer ? Date.now() - pausedAt : 0
-  const cpu = cpuShare(before, sampleCpu(settings.cpuPorts))
+  const afterLoad = sampleCpu(settings.cpuPorts)
+  const cpu = cpuShare(before, afterLoad)
   const successes = load.successes.ids.length
   const settle =
     spec.strategy === 'v3'
       ? await waitSettled(target, id, load, successes, settings, label, spec.holdConsumer, pauseMs)
+      : undefined
+  const cpuPerRequest =
+    spec.strategy === 'v3' && settle
+      ? perRequestCpu(target.service, before, afterLoad, sampleCpu(settings.cpuPorts), settle)
       : undefined
   const failures =
     Object.values(load.errors).reduce((a, b) => a + b, 0) +
@@ -207,6 +212,7 @@ export async function runScenario(
     distinctUsers: distinctUsers(load.sent, spec.repeatEvery),
     shape: spec.shape,
     latency: load.latency,
+    latencyByStatus: load.latencyByStatus,
     sendLag: load.sendLag,
     sent: load.sent,
     completed: load.completed,
@@ -221,5 +227,30 @@ export async function runScenario(
     ...(settle ? { settle } : {}),
     checks,
     ...(cpu ? { cpu } : {}),
+    ...(cpuPerRequest ? { cpuPerRequest } : {}),
+  }
+}
+
+/**
+ * CPU µs per accepted request (the API process while the load ran) and per settled request (the consumer
+ * process from the load's start until the last request settled). The second needs the consumer in a
+ * process of its own that the bench started (`--split`); otherwise it is null.
+ */
+function perRequestCpu(
+  service: string,
+  before: ReturnType<typeof sampleCpu>,
+  afterLoad: ReturnType<typeof sampleCpu>,
+  settled: ReturnType<typeof sampleCpu>,
+  settle: SettleReport,
+): CpuPerRequest | undefined {
+  if (!before || !afterLoad || !settled) return undefined
+  const api = service as Component
+  const consumer = `${service}-consumer` as Component
+  const loadMicros = cpuMicros(cpuShare(before, afterLoad), api, afterLoad.at - before.at)
+  const untilSettled = cpuShare(before, settled)
+  const consumerMicros = cpuMicros(untilSettled, consumer, settled.at - before.at)
+  return {
+    perAcceptedUs: loadMicros !== null && settle.accepted > 0 ? loadMicros / settle.accepted : null,
+    perSettledUs: consumerMicros !== null && settle.settled > 0 ? consumerMicros / settle.settled : null,
   }
 }

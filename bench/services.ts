@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { registerProcess } from './lib/cpu.ts'
+import { type Component, registerProcess } from './lib/cpu.ts'
 import type { ServiceName } from './targets/types.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -19,6 +19,8 @@ const READY_TIMEOUT_MS = 90_000
 const STOP_TIMEOUT_MS = 30_000
 /** A consumer-only process has no health endpoint: time to connect and join its group. */
 const CONSUMER_SETTLE_MS = 4_000
+/** The consumer's niceness in split mode, as infra/services.sh starts it. */
+const CONSUMER_NICE = 10
 
 export async function healthy(origin: string, timeoutMs = 1_000): Promise<boolean> {
   try {
@@ -32,7 +34,9 @@ export async function healthy(origin: string, timeoutMs = 1_000): Promise<boolea
 
 interface Role {
   readonly role: string
-  readonly component: ServiceName
+  readonly component: Component
+  /** CPU niceness (0 = the bench's own). */
+  readonly nice?: number
   readonly args: readonly string[]
   readonly nodeArgs: readonly string[]
   /** Where it answers /health; none for a consumer-only process. */
@@ -78,7 +82,10 @@ class Process {
   async start(): Promise<void> {
     mkdirSync(this.#logDir, { recursive: true })
     const out = openSync(join(this.#logDir, `${this.#role.role}.log`), 'a')
-    const child = spawn(process.execPath, [...this.#role.nodeArgs, MAIN, ...this.#role.args], {
+    const command = [process.execPath, ...this.#role.nodeArgs, MAIN, ...this.#role.args]
+    // `nice` execs node, so the pid is node's (SIGSTOP/SIGCONT and the CPU accounting reach it).
+    const [file, ...args] = this.#role.nice ? ['nice', '-n', String(this.#role.nice), ...command] : command
+    const child = spawn(file as string, args, {
       // The services run with the bench's own environment: what is measured is the configuration in use.
       stdio: ['ignore', out, out],
     })
@@ -166,7 +173,9 @@ export async function ensureServices(options: ServiceSetOptions): Promise<Servic
         if (profile) set.profileDirs[role] = dir
         return {
           role,
-          component: name,
+          // The consumer as `npm start` runs it: its own CPU account, a lower priority than the API.
+          component: kind === 'api' ? name : (`${name}-consumer` as const),
+          nice: kind === 'api' ? 0 : CONSUMER_NICE,
           args: [name, kind === 'api' ? '--no-consumer' : '--no-http'],
           nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [],
           origin: kind === 'api' ? origin : undefined,
@@ -182,7 +191,7 @@ export async function ensureServices(options: ServiceSetOptions): Promise<Servic
       }
       set.consumers[name] = { pause: () => consumer.pause(), resume: () => consumer.resume() }
       set.notes.push(
-        `${name}: started by the bench as two processes, API (--no-consumer) and consumer (--no-http)` +
+        `${name}: started by the bench as two processes, API (--no-consumer) and consumer (--no-http, nice ${CONSUMER_NICE})` +
           `${profile ? ', both under node --cpu-prof' : ''}; stopped at the end`,
       )
     }

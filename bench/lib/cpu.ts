@@ -14,16 +14,35 @@ import { availableParallelism } from 'node:os'
 /** Linux's USER_HZ; 100 on every mainstream distribution and architecture. */
 const TICKS_PER_SECOND = 100
 
-export type Component = 'kafka' | 'redis' | 'postgres' | 'coupon' | 'timesale' | 'bench' | 'other'
+/** `coupon` / `timesale` are the API processes (or the whole service when it runs as one process). */
+export type Component =
+  | 'kafka'
+  | 'redis'
+  | 'postgres'
+  | 'coupon'
+  | 'coupon-consumer'
+  | 'timesale'
+  | 'timesale-consumer'
+  | 'bench'
+  | 'other'
 export const COMPONENTS: readonly Component[] = [
   'kafka',
   'redis',
   'postgres',
   'coupon',
+  'coupon-consumer',
   'timesale',
+  'timesale-consumer',
   'bench',
   'other',
 ]
+
+/** CPU time in µs that a component's share of the machine over `wallMs` amounts to. */
+export function cpuMicros(share: CpuShare | undefined, component: Component, wallMs: number): number | null {
+  const percent = share?.[component]
+  if (percent === undefined) return null
+  return (percent / 100) * availableParallelism() * wallMs * 1000
+}
 
 /** The ports that identify each component's main process. */
 export type ComponentPorts = Partial<Record<Component, readonly number[]>>

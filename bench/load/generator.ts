@@ -34,6 +34,8 @@ export interface LoadProgress {
 
 export interface LoadResult {
   readonly latency: LatencySummary
+  /** Latency per answer kind (the keys of `statuses`, e.g. `202`, `503 OVERLOADED`). */
+  readonly latencyByStatus: Record<string, LatencySummary>
   /** Open loop: how late requests left compared with the schedule (the generator's own health). */
   readonly sendLag: LatencySummary
   readonly sent: number
@@ -173,8 +175,16 @@ export async function runLoad(run: LoadRun): Promise<LoadResult> {
       : run.shape.kind === 'open'
         ? ratePerSecond(completed, Math.max(run.shape.durationMs, lastAnsweredAt - startAt))
         : ratePerSecond(completed, lastAnsweredAt - firstSentAt)
+  const kinds = new Set(results.flatMap((r) => Object.keys(r.latencyByStatus)))
+  const latencyByStatus = Object.fromEntries(
+    [...kinds].map((kind) => [
+      kind,
+      mergeEncoded(results.flatMap((r) => r.latencyByStatus[kind] ?? [])).summary(),
+    ]),
+  )
   return {
     latency: mergeEncoded(results.map((r) => r.latency)).summary(),
+    latencyByStatus,
     sendLag: mergeEncoded(results.map((r) => r.sendLag)).summary(),
     sent: total((r) => r.sent),
     completed,

@@ -74,6 +74,8 @@ export interface WorkerResult {
   readonly worker: number
   /** Compressed HDR histogram of measured latencies (open loop: from the intended send time). */
   readonly latency: string
+  /** The same per answer kind (the keys of `statuses`). */
+  readonly latencyByStatus: Record<string, string>
   /** Open loop: how late the generator itself sent, compared with the schedule. */
   readonly sendLag: string
   readonly sent: number

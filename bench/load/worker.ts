@@ -20,6 +20,8 @@ const HEADERS = { 'content-type': 'application/json' }
 const now = () => performance.timeOrigin + performance.now()
 
 const latency = new LatencyHistogram()
+/** Measured latencies per answer kind (`statuses` keys, e.g. `202`, `503 OVERLOADED`). */
+const latencyByStatus = new Map<string, LatencyHistogram>()
 const sendLag = new LatencyHistogram()
 const statuses: Record<string, number> = {}
 const errors: Record<string, number> = {}
@@ -85,20 +87,27 @@ async function send(pool: Pool, g: number, measure: (sentAt: number) => number |
     const text = res.text
     const answeredAt = now()
     lastAnsweredAt = Math.max(lastAnsweredAt, answeredAt)
-    if (since !== undefined) {
-      latency.record(answeredAt - since)
-      measuredCompleted++
-    }
+    let kind = String(res.status)
     if (res.status === template.successStatus) {
-      bump(statuses, String(res.status))
       success.userIds.push(user)
       success.sentAt.push(sentAt)
       success.answeredAt.push(answeredAt)
       success.ids.push(idOf(text))
     } else {
       const code = codeOf(text)
-      bump(statuses, code ? `${res.status} ${code}` : String(res.status))
+      if (code) kind = `${res.status} ${code}`
       if (res.status >= 500) Atomics.add(counters, 1, 1)
+    }
+    bump(statuses, kind)
+    if (since !== undefined) {
+      latency.record(answeredAt - since)
+      let perKind = latencyByStatus.get(kind)
+      if (!perKind) {
+        perKind = new LatencyHistogram()
+        latencyByStatus.set(kind, perKind)
+      }
+      perKind.record(answeredAt - since)
+      measuredCompleted++
     }
   } catch (error) {
     const e = error as { code?: string; name?: string }
@@ -205,6 +214,7 @@ await pool.close()
 const result: WorkerResult = {
   worker: w,
   latency: latency.encode(),
+  latencyByStatus: Object.fromEntries([...latencyByStatus].map(([kind, h]) => [kind, h.encode()])),
   sendLag: sendLag.encode(),
   sent,
   completed,

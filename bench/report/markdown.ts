@@ -2,6 +2,7 @@
 import type { OpenLoop } from '../load/types.ts'
 import type { BenchReport, RunReport, SweepReport } from '../results-types.ts'
 import { describeShape } from '../scenario.ts'
+import { clientTimeouts } from './targets.ts'
 
 const SEED: Record<string, { label: string; time: string; tps: string; trait: string }> = {
   v1: { label: 'V1', time: '~200ms', tps: '~100', trait: 'DB 트랜잭션, 동기 처리' },
@@ -147,6 +148,95 @@ function sweepSection(sweeps: readonly SweepReport[]): string[] {
   return out
 }
 
+const us = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${fmt(n)} µs`)
+
+function overloadSection(runs: readonly RunReport[]): string[] {
+  const steps = runs.filter((r) => r.scenario === 'overload')
+  if (steps.length === 0) return []
+  const perStatus = steps.flatMap((r) =>
+    Object.entries(r.latencyByStatus ?? {}).map(([kind, l]) => [
+      r.service,
+      `${r.overload?.factor ?? '?'}× = ${fmt((r.shape as OpenLoop).ratePerSecond)}/s`,
+      kind,
+      fmt(r.statuses[kind] ?? l.count),
+      ms(l.p50),
+      ms(l.p99),
+      ms(l.max),
+    ]),
+  )
+  return [
+    '## Overload (v3, open loop past capacity)',
+    '',
+    'Offered rates are multiples of the highest rate that passed the sweep (or `--overload-base`). A write the ' +
+      'service cannot answer quickly is shed at once with 503 `OVERLOADED` (nothing changed, `Retry-After`); ' +
+      'a step passes with no client time-outs, no other failures and p99 of all answers ≤ 100 ms. "drained ' +
+      'after" is the time from the last answer until every accepted request had its outcome published.',
+    '',
+    ...table(
+      [
+        'service',
+        'offered',
+        'sent',
+        'answers',
+        'shed ratio',
+        'client time-outs',
+        'p99 (all)',
+        'drained after',
+        'CPU/accepted',
+        'CPU/settled',
+        'verdict',
+      ],
+      steps.map((r) => [
+        r.service,
+        `${r.overload?.factor ?? '?'}× ${fmt(r.overload?.baseRate ?? 0)} = ${fmt((r.shape as OpenLoop).ratePerSecond)}/s`,
+        fmt(r.sent),
+        formatStatuses(r.statuses, r.errors),
+        r.sent > 0 ? `${(((r.statuses['503 OVERLOADED'] ?? 0) / r.sent) * 100).toFixed(1)} %` : '–',
+        fmt(clientTimeouts(r)),
+        ms(r.latency.p99),
+        r.settle
+          ? r.settle.timedOut
+            ? 'not within the settle timeout'
+            : ms(r.settle.lagAfterLastAcceptMs)
+          : '–',
+        us(r.cpuPerRequest?.perAcceptedUs),
+        us(r.cpuPerRequest?.perSettledUs),
+        `${r.passed ? 'PASS' : 'FAIL'}: ${r.verdict ?? ''}`,
+      ]),
+    ),
+    '',
+    'Latency by answer (from the intended send time):',
+    '',
+    ...table(['service', 'offered', 'answer', 'count', 'p50', 'p99', 'max'], perStatus),
+    '',
+  ]
+}
+
+function cpuPerRequestSection(runs: readonly RunReport[]): string[] {
+  const withCpu = runs.filter((r) => r.cpuPerRequest)
+  if (withCpu.length === 0) return []
+  return [
+    '## CPU per v3 request',
+    '',
+    'µs of one core: the API process while the load ran ÷ requests accepted (the whole service when it runs ' +
+      'as one process), and the consumer process from the load start until the last outcome ÷ requests ' +
+      'settled (only when the bench started the consumer as its own process, `--split`).',
+    '',
+    ...table(
+      ['service', 'scenario', 'load', 'accepted', 'CPU/accepted', 'CPU/settled'],
+      withCpu.map((r) => [
+        r.service,
+        r.scenario,
+        describeShape(r.shape),
+        fmt(r.successes),
+        us(r.cpuPerRequest?.perAcceptedUs),
+        us(r.cpuPerRequest?.perSettledUs),
+      ]),
+    ),
+    '',
+  ]
+}
+
 function cpuSection(runs: readonly RunReport[]): string[] {
   const withCpu = runs.filter((r) => r.cpu)
   if (withCpu.length === 0) return []
@@ -156,7 +246,9 @@ function cpuSection(runs: readonly RunReport[]): string[] {
     'redis',
     'postgres',
     'coupon',
+    'coupon-consumer',
     'timesale',
+    'timesale-consumer',
     'bench',
     'other',
     'unattributed',
@@ -223,7 +315,7 @@ export function renderMarkdown(report: BenchReport, assets: { prefix: string }):
     )
   }
   out.push(...sweepSection(report.sweeps))
-  const hot = report.runs.filter((r) => r.scenario !== 'closed')
+  const hot = report.runs.filter((r) => r.scenario !== 'closed' && r.scenario !== 'overload')
   if (hot.length > 0) {
     out.push(
       '## Drops, drain and hold',
@@ -265,6 +357,7 @@ export function renderMarkdown(report: BenchReport, assets: { prefix: string }):
       '',
     )
   }
+  out.push(...overloadSection(report.runs), ...cpuPerRequestSection(report.runs))
   const allRuns = report.runs.concat(report.sweeps.flatMap((s) => s.steps))
   out.push(
     '## Invariants (SPEC §4), checked after every run',

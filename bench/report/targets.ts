@@ -9,6 +9,17 @@ const RATIO_TARGET = 20
 const CONSUMER_TARGET = 10_000
 const SETTLE_TARGET_MS = 5_000
 
+const TIMEOUT_ERRORS = /TIMEOUT/i
+/** `overload`: every answer, 202 or 503 OVERLOADED, within this at p99. */
+const OVERLOAD_P99_MS = 100
+
+/** Transport errors of a run that are client time-outs (undici's headers/body time-outs). */
+export function clientTimeouts(r: RunReport): number {
+  return Object.entries(r.errors)
+    .filter(([code]) => TIMEOUT_ERRORS.test(code))
+    .reduce((n, [, count]) => n + count, 0)
+}
+
 function perService<T>(items: readonly T[], service: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>()
   for (const item of items) out.set(service(item), [...(out.get(service(item)) ?? []), item])
@@ -117,6 +128,21 @@ export function evaluateTargets(runs: readonly RunReport[], sweeps: readonly Swe
         return s.drainRate === null ? null : s.drainRate >= CONSUMER_TARGET
       }),
     ),
+  })
+
+  const overload = runs.filter((r) => r.scenario === 'overload')
+  out.push({
+    target: `past capacity (overload steps): 0 client time-outs, every answer (202 or 503 OVERLOADED) within ${OVERLOAD_P99_MS} ms at p99`,
+    measured:
+      overload
+        .map(
+          (r) =>
+            `${r.service} ${fmt((r.shape as OpenLoop).ratePerSecond)}/s: ${clientTimeouts(r)} time-outs, ` +
+            `p99 ${r.latency.p99.toFixed(1)} ms, ${fmt(r.statuses['202'] ?? 0)} accepted, ` +
+            `${fmt(r.statuses['503 OVERLOADED'] ?? 0)} shed`,
+        )
+        .join('; ') || 'not measured',
+    met: all(overload.map((r) => clientTimeouts(r) === 0 && r.latency.p99 <= OVERLOAD_P99_MS)),
   })
 
   const failed = runs

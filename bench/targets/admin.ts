@@ -11,20 +11,33 @@ export function promotionWindow(openForMs: number, now = Date.now()): { start: s
   return { start: new Date(now - 60_000).toISOString(), end: new Date(now + openForMs).toISOString() }
 }
 
-/** POSTs JSON with the admin token (when set); returns the parsed answer or throws with the status. */
+/** How often a shed orchestration request (503 `OVERLOADED`, e.g. right after an overload step) is retried. */
+const OVERLOADED_RETRIES = 20
+
+/**
+ * POSTs JSON with the admin token (when set); returns the parsed answer or throws with the status. A 503
+ * `OVERLOADED` changed nothing and is retried after its `Retry-After`.
+ */
 export async function postJson<T>(url: string, body: unknown, adminToken: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
-    },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${text.slice(0, 300)}`)
-  return JSON.parse(text) as T
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}),
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    })
+    const text = await res.text()
+    if (res.status === 503 && text.includes('"OVERLOADED"') && attempt < OVERLOADED_RETRIES) {
+      const seconds = Number(res.headers.get('retry-after') ?? 1)
+      await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(seconds) ? seconds : 1) * 1000))
+      continue
+    }
+    if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${text.slice(0, 300)}`)
+    return JSON.parse(text) as T
+  }
 }
 
 /**

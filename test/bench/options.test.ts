@@ -17,6 +17,11 @@ describe('bench options', () => {
     assert.equal(quick.durationMs, 3000)
     assert.ok(quick.drainRequests < normal.drainRequests)
     assert.equal(normal.p99BoundMs, 20)
+    assert.ok(normal.scenarios.includes('overload'))
+    assert.equal(normal.overloadMs, 30_000)
+    assert.equal(quick.overloadMs, 5000)
+    assert.deepEqual(normal.overloadFactors, [2, 4])
+    assert.equal(normal.overloadBase, 0)
   })
 
   it('parses lists and numbers, and --profile implies --split', () => {

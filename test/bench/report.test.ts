@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { EMPTY_SUMMARY } from '../../bench/lib/histogram.ts'
 import { formatStatuses, ms, renderMarkdown } from '../../bench/report/markdown.ts'
 import { barChart, escapeXml, lineChart, shortNumber, ticks } from '../../bench/report/svg.ts'
-import { evaluateTargets } from '../../bench/report/targets.ts'
+import { clientTimeouts, evaluateTargets } from '../../bench/report/targets.ts'
 import { charts, timestampName } from '../../bench/report/write.ts'
 import type { BenchReport, RunReport, SweepReport } from '../../bench/results-types.ts'
 
@@ -214,5 +214,73 @@ describe('SVG charts', () => {
   it('produces the three charts of a report with a sweep', () => {
     const report = { runs: [run({}), v3], sweeps: [sweep('v1', [[100, 5, true]])] } as unknown as BenchReport
     assert.deepEqual(Object.keys(charts(report)).sort(), ['latency.svg', 'sweep.svg', 'throughput.svg'])
+  })
+
+  it('reports an overload step: answers and latency per status, shed ratio, time-outs, drain time, CPU per request', () => {
+    const step = run({
+      strategy: 'v3',
+      scenario: 'overload',
+      overload: { baseRate: 3000, factor: 2 },
+      shape: {
+        kind: 'open',
+        ratePerSecond: 6000,
+        durationMs: 30_000,
+        connections: 128,
+        pipelining: 1,
+        maxInFlight: 180_000,
+      },
+      sent: 1000,
+      statuses: { '202': 600, '503 OVERLOADED': 400 },
+      errors: { UND_ERR_HEADERS_TIMEOUT: 2, ECONNRESET: 1 },
+      latencyByStatus: {
+        '202': { ...EMPTY_SUMMARY, count: 600, p50: 4, p99: 18, max: 40 },
+        '503 OVERLOADED': { ...EMPTY_SUMMARY, count: 400, p50: 1.5, p99: 6, max: 9 },
+      },
+      settle: {
+        ...(v3.settle as NonNullable<RunReport['settle']>),
+        accepted: 600,
+        lagAfterLastAcceptMs: 2400,
+      },
+      cpuPerRequest: { perAcceptedUs: 140, perSettledUs: 55 },
+      passed: false,
+      verdict: '3 failures of 1000',
+    })
+    assert.equal(clientTimeouts(step), 2)
+    const target = evaluateTargets([step], []).find((t) => t.target.startsWith('past capacity'))
+    assert.equal(target?.met, false)
+    assert.match(target?.measured ?? '', /6,000\/s: 2 time-outs, p99 230\.0 ms, 600 accepted, 400 shed/)
+    const report: BenchReport = {
+      startedAt: '2026-01-11T09:05:03.120Z',
+      finishedAt: '2026-01-11T09:10:00.000Z',
+      command: 'node src/main.ts bench --scenarios overload',
+      machine: {
+        cores: 2,
+        cpuModel: 'Test CPU',
+        memoryGiB: 4,
+        os: 'linux',
+        loadAverage: [0.1, 0.2, 0.3],
+        node: 'v24.0.0',
+        kafka: '4.2.1',
+        redis: '7.0.15',
+        postgres: '15.18',
+        settings: {},
+      },
+      options: {},
+      notes: [],
+      runs: [step],
+      sweeps: [],
+      targets: [],
+    }
+    const md = renderMarkdown(report, { prefix: '' })
+    assert.match(md, /## Overload/)
+    assert.match(
+      md,
+      /\| coupon \| 2× 3,000 = 6,000\/s \| 1,000 \| .*\| 40\.0 % \| 2 \| 230 ms \| 2,400 ms \| 140 µs \| 55 µs \| FAIL/,
+    )
+    assert.match(
+      md,
+      /\| coupon \| 2× = 6,000\/s \| 503 OVERLOADED \| 400 \| 1\.50 ms \| 6\.00 ms \| 9\.00 ms \|/,
+    )
+    assert.match(md, /## CPU per v3 request/)
   })
 })
