@@ -27,6 +27,8 @@ export function envFor(config: Config, extra: Record<string, string> = {}): Reco
     TIMESALE_KAFKA_GROUP_ID: config.timesale.groupId,
     CONSUMER_RETRY_BACKOFF_MS: String(config.consumer.retryBackoffMs),
     CONSUMER_SESSION_TIMEOUT_MS: String(config.consumer.sessionTimeoutMs),
+    // Child processes shed load as the test's configuration says (testConfig turns the delay limit off).
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: String(config.http.overload.maxEventLoopDelayMs),
     FAULT_INJECTION: '',
     ...extra,
   }
