@@ -6,10 +6,12 @@ import { createHttpServer, type FastifyInstance } from '../../src/platform/http.
 import { flowTopics } from '../../src/platform/kafka.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
+import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { get, post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
+import { createSale } from '../timesale/fixtures.ts'
 
 /** Every key under the test's Redis prefix with its serialized value, to prove a request changed nothing. */
 async function redisSnapshot(service: TestService): Promise<Map<string, string>> {
@@ -84,14 +86,9 @@ describe('admission control on the real stack', () => {
       couponFeature,
       testConfig({
         OVERLOAD_MAX_IN_FLIGHT: '1',
-        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1000',
-        OVERLOAD_SAMPLE_INTERVAL_MS: '50',
         OVERLOAD_RETRY_AFTER_S: '2',
       }),
     )
-    // The delay monitor's first sample after start has no reading yet (under-pressure counts it as
-    // overloaded); the next one is real.
-    await new Promise((resolve) => setTimeout(resolve, 200))
   })
   after(() => service.close())
 
@@ -149,9 +146,39 @@ describe('admission control on the real stack', () => {
       'Kafka got only the accepted request',
     )
   })
+})
+
+/** How long the event loop is blocked: the mean delay of the sample then passes the 300 ms limit. */
+const BLOCK_MS = 3_000
+
+/** Creates a policy, retrying while a neighbour's CPU burst makes the service shed (as a client would). */
+async function createPolicyWhenAdmitted(url: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await createPolicy(url, { total: 10 })
+    } catch (error) {
+      if (attempt >= 10 || !String(error).includes('OVERLOADED')) throw error
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+}
+
+describe('admission control: event-loop delay', () => {
+  let service: TestService
+  before(async () => {
+    service = await startTestService(
+      couponFeature,
+      testConfig({
+        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '300',
+        OVERLOAD_SAMPLE_INTERVAL_MS: '50',
+        OVERLOAD_RETRY_AFTER_S: '2',
+      }),
+    )
+  })
+  after(() => service.close())
 
   it('sheds writes while the event loop is blocked, and /health keeps answering', async () => {
-    const policyId = await createPolicy(service.url, { total: 10 })
+    const policyId = await createPolicyWhenAdmitted(service.url)
     const [user] = userIds(1) as [string]
     const before = await redisSnapshot(service)
     const countBefore = await shedCount(service.url, 'eventLoopDelay')
@@ -160,7 +187,7 @@ describe('admission control on the real stack', () => {
     // The request is in the kernel's buffer before the loop blocks; the server reads it once the loop
     // resumes, right after the delay sample that sees the block.
     socket.write(issueRequest(policyId, user))
-    const until = performance.now() + 1_500
+    const until = performance.now() + BLOCK_MS
     while (performance.now() < until) {
       // Busy: the event loop of the process that runs the service is stuck.
     }
@@ -172,6 +199,39 @@ describe('admission control on the real stack', () => {
     assert.equal((await get(`${service.url}/health`)).status, 200)
     assert.equal(await shedCount(service.url, 'eventLoopDelay'), countBefore + 1)
     assert.deepEqual(await redisSnapshot(service), before, 'Redis unchanged by the shed request')
+  })
+})
+
+describe('admission control on the time-sale service', () => {
+  let service: TestService
+  before(async () => {
+    service = await startTestService(timesaleFeature, testConfig({ OVERLOAD_MAX_IN_FLIGHT: '1' }))
+  })
+  after(() => service.close())
+
+  it('sheds an order past the in-flight limit with 503 OVERLOADED, and takes it once the slot frees', async () => {
+    const saleId = await createSale(service.url, { total: 5 })
+    const [slowUser, shedUser] = userIds(2) as [string, string]
+    const path = `/api/timesales/${saleId}/orders?strategy=v3`
+    const slow = await openSocket(service.url)
+    const slowBody = JSON.stringify({ userId: slowUser, quantity: 1 })
+    slow.write(
+      `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${slowBody.length}\r\n\r\n${slowBody.slice(0, 3)}`,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const shed = await post<{ code: string }>(`${service.url}${path}`, { userId: shedUser, quantity: 1 })
+    assert.equal(shed.status, 503)
+    assert.equal(shed.body.code, 'OVERLOADED')
+    assert.equal((await get(`${service.url}/health`)).status, 200)
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    assert.match(
+      text,
+      /http_requests_shed_total\{route="\/api\/timesales\/:id\/orders",reason="inFlight",service="timesale"\} 1/,
+    )
+    slow.destroy()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const retried = await post(`${service.url}${path}`, { userId: shedUser, quantity: 1 })
+    assert.equal(retried.status, 202, JSON.stringify(retried.body))
   })
 })
 
