@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly overloadMs: number
   readonly overloadBase: number
   readonly overloadFactors: readonly number[]
+  /** `overload`: keep-alive connections, so that the flood reaches the server instead of queueing in the client. */
+  readonly overloadConnections: number
   readonly stepFactor: number
   /** Explicit sweep rates instead of the automatic ladder. */
   readonly rates: readonly number[]
@@ -83,6 +85,9 @@ Options (default; --quick):
   --overload-base <r/s>   the rate the overload multiples are of (the v3 sweep's highest passing rate,
                           else the v3 closed-loop throughput, else --hold-rate)
   --overload-factors <l>  multiples of the base rate (2,4)
+  --overload-connections <n>  open-loop connections of the overload steps (1024): many users each on
+                          their own connection, so the flood reaches the server rather than waiting in
+                          the generator's pool
   --connections <n>       open-loop keep-alive connections (128); --pipelining <n> (1)
   --timeout <s>           per-request timeout (30); --settle-timeout <s> (120)
   --split                 start each service as two processes, API (--no-consumer) and consumer
@@ -146,6 +151,7 @@ const STRING_OPTIONS = [
   'overload',
   'overload-base',
   'overload-factors',
+  'overload-connections',
   'connections',
   'pipelining',
   'timeout',
@@ -199,6 +205,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | 'help' {
     overloadFactors: s('overload-factors')
       ?.split(',')
       .map((f) => num(f.trim(), 'overload-factors', 0, 0.1)) ?? [2, 4],
+    overloadConnections: num(s('overload-connections'), 'overload-connections', 1024, 1),
     connections: num(s('connections'), 'connections', 128, 1),
     pipelining: num(s('pipelining'), 'pipelining', 1, 1),
     timeoutMs: num(s('timeout'), 'timeout', 30, 1) * 1000,

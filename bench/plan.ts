@@ -57,7 +57,11 @@ async function openRun(
       // flight, so that a server that queues shows as client timeouts, not as requests never sent.
       shape:
         scenario === 'overload'
-          ? { ...shape, maxInFlight: Math.ceil((rate * options.timeoutMs) / 1000 / options.workers) }
+          ? {
+              ...shape,
+              connections: options.overloadConnections,
+              maxInFlight: Math.ceil((rate * options.timeoutMs) / 1000 / options.workers),
+            }
           : shape,
       repeatEvery: 0,
     },
@@ -211,8 +215,16 @@ export async function benchService(
     }
   }
   if (has('overload') && v3) {
-    const best = sweeps.find((s) => s.service === target.service && s.strategy === 'v3')?.bestRate
-    const baseRate = Math.round(options.overloadBase || best || closed.get('v3') || options.holdRate)
+    const v3Sweep = sweeps.find((s) => s.service === target.service && s.strategy === 'v3')
+    // The highest passing rate; if no step passed, the lowest one tried (already past capacity).
+    const lowestTried = Math.min(...(v3Sweep?.steps ?? []).map((s) => (s.shape as OpenLoop).ratePerSecond))
+    const baseRate = Math.round(
+      options.overloadBase ||
+        v3Sweep?.bestRate ||
+        (Number.isFinite(lowestTried) ? lowestTried : 0) ||
+        closed.get('v3') ||
+        options.holdRate,
+    )
     for (const factor of options.overloadFactors) {
       const rate = Math.round(baseRate * factor)
       const run = await openRun(target, 'v3', 'overload', rate, options.overloadMs, options, settings)

@@ -167,7 +167,8 @@ function overloadSection(runs: readonly RunReport[]): string[] {
   return [
     '## Overload (v3, open loop past capacity)',
     '',
-    'Offered rates are multiples of the highest rate that passed the sweep (or `--overload-base`). A write the ' +
+    'Offered rates are multiples of the highest rate that passed the sweep (if none did, the lowest rate it ' +
+      'tried; or `--overload-base`), over many connections (`--overload-connections`). A write the ' +
       'service cannot answer quickly is shed at once with 503 `OVERLOADED` (nothing changed, `Retry-After`); ' +
       'a step passes with no client time-outs, no other failures and p99 of all answers ≤ 100 ms. "drained ' +
       'after" is the time from the last answer until every accepted request had its outcome published.',

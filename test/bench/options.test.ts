@@ -22,6 +22,7 @@ describe('bench options', () => {
     assert.equal(quick.overloadMs, 5000)
     assert.deepEqual(normal.overloadFactors, [2, 4])
     assert.equal(normal.overloadBase, 0)
+    assert.equal(normal.overloadConnections, 1024)
   })
 
   it('parses lists and numbers, and --profile implies --split', () => {
