@@ -84,8 +84,10 @@ port_open() { # port_open <port> [host]
 port_owner() { # best effort description of who listens on a port
   local port="$1" line=""
   if command -v ss >/dev/null 2>&1; then
-    line="$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'users:(([^)]*))' | head -n1 || true)"
+    line="$(ss -ltnpH "sport = :$port" 2>/dev/null || true)"
+    line="$(grep -o 'users:(([^)]*))' <<<"$line" || true)"
   fi
+  line="${line%%$'\n'*}"
   printf '%s' "${line:-unknown process}"
 }
 
@@ -107,11 +109,14 @@ pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
 # The pid in <file> if that process is alive and its command line contains <marker>;
 # guards against a stale pid file whose number was reused by an unrelated process.
 read_live_pid() { # read_live_pid <file> <marker>
-  local file="$1" marker="$2" pid
+  local file="$1" marker="$2" pid cmdline
   [[ -s "$file" ]] || return 1
   pid="$(head -n1 "$file" | tr -dc '0-9')"
   pid_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker" || return 1
+  # Read whole, then matched: `tr | grep -q` would fail under pipefail on a long command line (Kafka's
+  # classpath), as grep exits at the first match and tr dies of SIGPIPE.
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" == *"$marker"* ]] || return 1
   printf '%s' "$pid"
 }
 
@@ -126,6 +131,42 @@ stop_pid() { # stop_pid <component> <pid> [timeout-seconds]
     kill -KILL -- "$target" 2>/dev/null || true
     wait_for 10 bash -c "! kill -0 $pid" || die "$c" "pid $pid survived SIGKILL"
   fi
+}
+
+# ---------------------------------------------------------------- borrowing the stack
+
+# The infrastructure components (kafka, redis, postgres) that neither run in this stack nor are external,
+# one per line. `status` is read whole before it is matched: piped into `grep -q`, it would die of SIGPIPE
+# once grep had its match, and under pipefail every running component would look stopped.
+stack_components_down() {
+  local status component
+  status="$(bash "$INFRA_DIR/stack.sh" status 2>/dev/null)" || die stack "'infra/stack.sh status' failed"
+  for component in kafka redis postgres; do
+    # kafka-1.. when the stack runs the three-broker cluster (start --cluster).
+    grep -Eq "^${component}(-[0-9]+)?[[:space:]]+(running|external)" <<<"$status" ||
+      printf '%s\n' "$component"
+  done
+}
+
+# Makes sure kafka, redis and postgres run for the rest of the calling shell, and stops on its exit only
+# those it had to start: what ran before (`npm start`, another test run) keeps running. Sets an EXIT trap.
+stack_hold() {
+  local down
+  down="$(stack_components_down)"
+  STACK_STARTED_HERE=()
+  [[ -z "$down" ]] || mapfile -t STACK_STARTED_HERE <<<"$down"
+  ((${#STACK_STARTED_HERE[@]} > 0)) || return 0
+  log stack "starting ${STACK_STARTED_HERE[*]} (stopped again on exit)"
+  trap stack_release EXIT
+  bash "$INFRA_DIR/stack.sh" start
+}
+
+# shellcheck disable=SC2317 # runs from the EXIT trap set by stack_hold
+stack_release() {
+  local component
+  for component in "${STACK_STARTED_HERE[@]}"; do
+    env -u KAFKA_BROKERS -u REDIS_URL -u DATABASE_URL bash "$INFRA_DIR/stack.sh" stop "$component" >/dev/null 2>&1 || true
+  done
 }
 
 # ---------------------------------------------------------------- misc
@@ -154,7 +195,9 @@ java_bin() {
 }
 java_major() {
   local v
-  v="$("$(java_bin)" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
+  v="$("$(java_bin)" -version 2>&1 || true)"
+  v="$(sed -n 's/.*version "\([^"]*\)".*/\1/p' <<<"$v")"
+  v="${v%%$'\n'*}"
   [[ "$v" == 1.* ]] && v="${v#1.}"
   printf '%s' "${v%%[.+-]*}"
 }

@@ -10,23 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT_DIR"
 
 bash infra/stack.sh install
-started_here=()
-for component in kafka redis postgres; do
-  # kafka-1.. when the stack runs the three-broker cluster (start --cluster).
-  if ! bash infra/stack.sh status 2>/dev/null | grep -Eq "^${component}(-[0-9]+)?[[:space:]]+(running|external)"; then
-    started_here+=("$component")
-  fi
-done
-stop_started() {
-  local component
-  for component in "${started_here[@]}"; do
-    env -u KAFKA_BROKERS -u REDIS_URL -u DATABASE_URL bash infra/stack.sh stop "$component" >/dev/null 2>&1 || true
-  done
-}
-if ((${#started_here[@]} > 0)); then
-  trap stop_started EXIT
-  bash infra/stack.sh start
-fi
+stack_hold
 
 # The tests read the same variables as the services: point them at the local components (LOCAL_*_PORT
 # overrides included) unless they are external.
