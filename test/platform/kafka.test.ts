@@ -105,20 +105,61 @@ describe('Kafka platform', () => {
     const topic = topics.success
     await producer.send({ topic, key: 'k', value: 'x' })
     let calls = 0
+    let delivered: RawMessage | undefined
+    let finish: () => void = () => {}
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve
+    })
     const consumer = new BatchConsumer({
       kafka: config.kafka,
       groupId,
       topics: [topic],
       batchSize: 10,
       logger,
-      handle: async () => {
+      handle: async (batch) => {
         calls++
         if (calls === 1) throw new Error('transient')
+        delivered = batch[0]
+        // The second attempt holds on, so the offsets can be read between the failure and the success.
+        await finished
       },
     })
     await consumer.start()
-    await eventually(async () => (calls >= 2 ? true : undefined), 30_000, 'a second attempt')
-    await consumer.close()
-    assert.equal(calls, 2)
+    try {
+      await eventually(async () => (calls >= 2 ? true : undefined), 30_000, 'a second attempt')
+      assert.deepEqual(await committedOffsets(groupId), [], 'the failed batch left no committed offset')
+      finish()
+      const committed = await eventually(
+        async () => {
+          const offsets = await committedOffsets(groupId)
+          return offsets.length > 0 ? offsets : undefined
+        },
+        10_000,
+        'the commit of the successful attempt',
+      )
+      assert.ok(delivered)
+      assert.deepEqual(committed, [`${topic}:${delivered.partition}:${delivered.offset + 1n}`])
+      assert.equal(calls, 2)
+    } finally {
+      finish()
+      await consumer.close()
+    }
   })
+
+  /** The group's committed offsets as "topic:partition:offset", read with the admin API. */
+  async function committedOffsets(groupId: string): Promise<string[]> {
+    const admin = new Admin({ clientId: 'test-offsets', bootstrapBrokers: [...config.kafka.brokers] })
+    try {
+      const groups = await admin.listConsumerGroupOffsets({ groups: [groupId] })
+      return groups.flatMap((group) =>
+        group.topics.flatMap((topic) =>
+          topic.partitions
+            .filter((partition) => partition.committedOffset >= 0n)
+            .map((partition) => `${topic.name}:${partition.partitionIndex}:${partition.committedOffset}`),
+        ),
+      )
+    } finally {
+      await admin.close()
+    }
+  }
 })

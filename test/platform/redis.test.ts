@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { Redis as RawRedis } from 'ioredis'
 import { AppError } from '../../src/errors.ts'
 import { RedisLock } from '../../src/platform/lock.ts'
 import { createRedis, LuaScripts, type Redis, readScripts } from '../../src/platform/redis.ts'
@@ -33,7 +34,13 @@ describe('Redis client and Lua scripts', () => {
     )
     assert.equal(results.filter((value) => value !== -1).length, 10)
     assert.equal(await redis.get('stock'), '0')
-    assert.ok(await redis.exists(`stock`), 'the key prefix is applied transparently')
+    // Read back with a client without the prefix: the script wrote the prefixed key.
+    const raw = new RawRedis(config.redis.url)
+    try {
+      assert.equal(await raw.get(`${config.redis.keyPrefix}stock`), '0', 'stored under the key prefix')
+    } finally {
+      raw.disconnect()
+    }
   })
 
   it('reloads scripts transparently after Redis forgot them (NOSCRIPT)', async () => {
