@@ -114,11 +114,16 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError
 }
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERRORS, value)
+/**
+ * The one answer to "what is this failure?" for the HTTP layer and the consumer alike: an {@link AppError}
+ * is itself; anything else is an error nobody classified (client failures are wrapped where they happen,
+ * in platform/), so `INTERNAL_ERROR`: HTTP 500, and retryable, as a transient cause cannot be ruled out.
+ */
+export function toAppError(error: unknown): AppError {
+  return isAppError(error) ? error : new AppError('INTERNAL_ERROR', { cause: error })
 }
 
-/** Whether a failure may go away on retry: business outcomes do not, unknown failures may. */
+/** Whether a failure may go away on retry: the `retryable` flag of {@link toAppError}. */
 export function isRetryable(error: unknown): boolean {
-  return isAppError(error) ? error.retryable : true
+  return toAppError(error).retryable
 }

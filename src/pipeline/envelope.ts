@@ -5,6 +5,8 @@
  * - dead letter: a message that could not be processed after its retries, kept on the DLQ topic with
  *   its provenance until replayed.
  */
+import { AppError } from '../errors.ts'
+
 export const SCHEMA_VERSION = 1
 
 /** Header names written by this system. */
@@ -22,9 +24,15 @@ export const HEADERS = {
   replayedFrom: 'replayed-from',
 } as const
 
-/** Thrown by a decoder: the message can never be processed, so it goes to the DLQ without retries. */
-export class MalformedMessageError extends Error {
-  override readonly name = 'MalformedMessageError'
+/**
+ * Thrown by a decoder: the message can never be processed, so it goes to the DLQ without retries. Code
+ * `MALFORMED_MESSAGE` (not retryable); the message says what is wrong with the record, in English, as it
+ * is read by operators (DLQ headers), never by end users.
+ */
+export class MalformedMessageError extends AppError {
+  constructor(problem: string) {
+    super('MALFORMED_MESSAGE', { message: problem })
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -1,12 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ConsumerConfig } from '../config.ts'
-import { isAppError, isRetryable } from '../errors.ts'
+import { isRetryable, toAppError } from '../errors.ts'
+import { retry } from '../platform/async.ts'
 import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import { headersToObject } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
 import type { Logger } from '../platform/logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from '../platform/metrics.ts'
-import { HEADERS, MalformedMessageError } from './envelope.ts'
+import { HEADERS } from './envelope.ts'
 
 /** A decoded request message with where it came from. */
 export interface Envelope<T> {
@@ -18,7 +18,7 @@ export interface Envelope<T> {
 export interface ProcessorOptions<T> {
   readonly flow: string
   readonly topics: FlowTopics
-  /** Turns a raw record into a request; throws {@link MalformedMessageError} for a record that never can be. */
+  /** Turns a raw record into a request; throws a `MalformedMessageError` (envelope.ts) for a record that never can be. */
   readonly decode: (raw: RawMessage) => T & { requestId: string }
   /**
    * Does the work of a batch (in partition order) and publishes every outcome. Must be idempotent by
@@ -136,23 +136,22 @@ async function processWithRetries<T>(
 ): Promise<Failure[]> {
   const { maxRetries, retryBackoffMs } = options.retry
   let lastError: unknown
-  for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
-    try {
-      await options.process(batch)
-      return []
-    } catch (error) {
-      lastError = error
-      if (!isRetryable(error)) break
-      if (attempt <= maxRetries) {
+  try {
+    await retry(() => options.process(batch), {
+      attempts: maxRetries + 1,
+      baseMs: retryBackoffMs,
+      shouldRetry: isRetryable,
+      onRetry: (error, attempt, delayMs) => {
         metrics.retries.inc({ flow: options.flow })
-        const delay = retryBackoffMs * 2 ** (attempt - 1)
         options.logger.warn(
-          { err: error, attempt, delayMs: delay, size: batch.length, ...provenance(batch[0]?.raw) },
+          { err: error, attempt, delayMs, size: batch.length, ...provenance(batch[0]?.raw) },
           'batch failed; retrying',
         )
-        await sleep(delay)
-      }
-    }
+      },
+    })
+    return []
+  } catch (error) {
+    lastError = error
   }
   if (batch.length === 1) {
     const only = batch[0] as Envelope<T>
@@ -188,20 +187,15 @@ function provenance(raw: RawMessage | undefined) {
 async function deadLetter<T>(options: ProcessorOptions<T>, failures: readonly Failure[]): Promise<void> {
   const messages: OutgoingMessage[] = failures.map(({ raw, error, attempts }) => {
     const headers = headersToObject(raw.headers)
-    const code =
-      error instanceof MalformedMessageError
-        ? 'MALFORMED_MESSAGE'
-        : isAppError(error)
-          ? error.code
-          : error.name
+    const coded = toAppError(error)
     return {
       topic: options.topics.dlq,
       ...(raw.key ? { key: raw.key.toString('utf8') } : {}),
       value: raw.value?.toString('utf8') ?? '',
       headers: {
         ...headers,
-        [HEADERS.dlqError]: error.message.slice(0, 1_000),
-        [HEADERS.dlqErrorCode]: code,
+        [HEADERS.dlqError]: describe(coded).slice(0, 1_000),
+        [HEADERS.dlqErrorCode]: coded.code,
         [HEADERS.dlqAttempts]: String(attempts),
         [HEADERS.dlqSourceTopic]: raw.topic,
         [HEADERS.dlqSourcePartition]: String(raw.partition),
@@ -211,4 +205,10 @@ async function deadLetter<T>(options: ProcessorOptions<T>, failures: readonly Fa
     }
   })
   await options.producer.sendAll(messages)
+}
+
+/** What an operator reads in the DLQ: the error's message, then what caused it (a client's own words). */
+function describe(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : undefined
+  return cause ? `${error.message}: ${describe(cause)}` : error.message
 }

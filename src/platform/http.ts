@@ -9,7 +9,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
-import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.ts'
+import { AppError, ERRORS, type ErrorCode, isAppError, toAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
 import type { Logger } from './logger.ts'
@@ -113,35 +113,11 @@ export function errorBody(
   return body
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTCONN',
-  'EHOSTUNREACH',
-])
-
 /**
- * Whether an error means a dependency (Redis, PostgreSQL, Kafka) could not be reached or answered in time:
- * the client should retry later (503), it did nothing wrong.
+ * An error from a route or the framework as a coded error. Client failures arrive coded already (wrapped
+ * in platform/); the framework's own errors are mapped by code; anything else is {@link toAppError}'s.
  */
-export function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('PLT_KFK_'))) return true
-  if (error.name === 'MaxRetriesPerRequestError') return true
-  if (
-    /Connection is closed|Connection terminated|Command timed out|timeout exceeded when trying to connect/i.test(
-      error.message,
-    )
-  ) {
-    return true
-  }
-  return error.cause !== undefined && error.cause !== error && isDependencyFailure(error.cause)
-}
-
-function toAppError(error: FastifyError): AppError {
+function httpError(error: FastifyError): AppError {
   if (isAppError(error)) return error
   if (error.validation) {
     const details = error.validation.map((issue) => ({
@@ -155,13 +131,12 @@ function toAppError(error: FastifyError): AppError {
     const message = fields.length > 0 ? `요청 값이 올바르지 않습니다: ${fields.join(', ')}` : undefined
     return new AppError('VALIDATION_FAILED', { message, details, cause: error })
   }
-  if (isDependencyFailure(error)) return new AppError('DEPENDENCY_UNAVAILABLE', { cause: error })
   const mapped = error.code ? FRAMEWORK_CODES[error.code] : undefined
   if (mapped) return new AppError(mapped, { cause: error })
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('VALIDATION_FAILED', { cause: error })
   }
-  return new AppError('INTERNAL_ERROR', { cause: error })
+  return toAppError(error)
 }
 
 /**
@@ -214,7 +189,7 @@ export async function createHttpServer(
   for (const code of ADMIN_REFUSALS) adminRefused.inc({ code }, 0)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error)
+    const appError = httpError(error)
     if ((ADMIN_REFUSALS as readonly string[]).includes(appError.code)) {
       adminRefused.inc({ code: appError.code })
       // The client's address and what it asked for; never its Authorization header.

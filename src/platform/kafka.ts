@@ -7,6 +7,9 @@ import {
   stringSerializers,
 } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.ts'
+import { AppError } from '../errors.ts'
+import { retry, withTimeout } from './async.ts'
+import { kafkaFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
 /** The four topics of one flow (SPEC §3). */
@@ -48,14 +51,35 @@ export function allTopics(prefix = ''): string[] {
   return (Object.keys(FLOW_TOPIC_BASES) as Flow[]).flatMap((flow) => Object.values(flowTopics(flow, prefix)))
 }
 
-function baseOptions(config: Pick<KafkaConfig, 'brokers' | 'clientId'>, suffix: string) {
+/**
+ * The one set of connection and retry settings of every Kafka client of the system, by what the client
+ * is for. Budgets: a request is retried `retries` times `retryDelay` ms apart, each attempt bounded by
+ * `timeout` ms.
+ */
+const KAFKA_CLIENT_PROFILES = {
+  /** Producers and admin work that must get through: rides out a leader election (~1.5 s of retries). */
+  standard: { connectTimeout: 5_000, timeout: 10_000, retries: 5, retryDelay: 250 },
+  /** Group consumers: a fetch loop that gives up ends the stream, so it retries longer (~5 s). */
+  consumer: { connectTimeout: 5_000, timeout: 10_000, retries: 10, retryDelay: 500 },
+  /** Probes and monitoring (readiness, lag): answer quickly rather than wait out an outage. */
+  probe: { connectTimeout: 3_000, timeout: 5_000, retries: 1, retryDelay: 250 },
+} as const
+
+export type KafkaClientProfile = keyof typeof KAFKA_CLIENT_PROFILES
+
+/**
+ * Options for a Kafka client (`Producer`, `Consumer`, `Admin`): client id `<KAFKA_CLIENT_ID>-<suffix>`,
+ * the brokers, the profile's timeouts and retries, and no topic auto-creation.
+ */
+export function kafkaClientOptions(
+  config: Pick<KafkaConfig, 'brokers' | 'clientId'>,
+  suffix: string,
+  profile: KafkaClientProfile = 'standard',
+) {
   return {
     clientId: `${config.clientId}-${suffix}`,
     bootstrapBrokers: [...config.brokers],
-    connectTimeout: 5_000,
-    timeout: 10_000,
-    retries: 5,
-    retryDelay: 250,
+    ...KAFKA_CLIENT_PROFILES[profile],
     // Topics are created explicitly at start with the configured partitions and replication.
     autocreateTopics: false,
   }
@@ -71,7 +95,7 @@ export async function ensureTopics(
   topics: readonly string[],
   logger: Logger,
 ): Promise<string[]> {
-  const admin = new Admin(baseOptions(config, 'admin'))
+  const admin = new Admin(kafkaClientOptions(config, 'admin'))
   try {
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter((topic) => !existing.has(topic))
@@ -90,12 +114,14 @@ export async function ensureTopics(
     } catch (error) {
       // Another process may be creating them at the same moment (two services starting together); its
       // topics take a moment to show in the metadata. Only a topic still missing after that is a failure.
-      for (let attempt = 0; ; attempt++) {
-        const now = new Set(await admin.listTopics())
-        if (missing.every((topic) => now.has(topic))) return []
-        if (attempt >= 20) throw error
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
+      await retry(
+        async () => {
+          const now = new Set(await admin.listTopics())
+          if (!missing.every((topic) => now.has(topic))) throw error
+        },
+        { attempts: 21, baseMs: 250, factor: 1 },
+      )
+      return []
     }
     logger.info(
       { topics: missing, partitions: config.partitions, replicas: config.replicationFactor },
@@ -114,7 +140,7 @@ export function createProducer(
   suffix: string,
 ): Producer<string, string, string, string> {
   return new Producer({
-    ...baseOptions(config, suffix),
+    ...kafkaClientOptions(config, suffix),
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
@@ -208,23 +234,21 @@ export class BatchingProducer {
 
   async #sendWithTimeout(messages: OutgoingMessage[]): Promise<void> {
     const producer = this.#producer
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Kafka did not acknowledge within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      )
-    })
+    let timedOut = false
     try {
-      await Promise.race([producer.send({ messages }), timeout])
+      await withTimeout(producer.send({ messages }), this.#timeoutMs, () => {
+        timedOut = true
+        return new AppError('DEPENDENCY_UNAVAILABLE', {
+          cause: new Error(`Kafka did not acknowledge within ${this.#timeoutMs} ms`),
+        })
+      })
     } catch (error) {
-      if (this.#factory && producer === this.#producer && String(error).includes('did not acknowledge')) {
+      // A client that stopped answering is replaced; one that answered with an error is kept.
+      if (timedOut && this.#factory && producer === this.#producer) {
         this.#producer = this.#factory()
         void producer.close().catch(() => {})
       }
-      throw error
-    } finally {
-      clearTimeout(timer)
+      throw kafkaFailure(error)
     }
   }
 
@@ -241,7 +265,7 @@ export class BatchingProducer {
 
 /** Checks the brokers answer a metadata request. */
 export async function pingKafka(config: KafkaConfig): Promise<void> {
-  const admin = new Admin({ ...baseOptions(config, 'ping'), retries: 0, timeout: 3_000 })
+  const admin = new Admin(kafkaClientOptions(config, 'ping', 'probe'))
   try {
     await admin.listTopics()
   } finally {

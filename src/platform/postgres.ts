@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { runner } from 'node-pg-migrate'
 import pg from 'pg'
+import { mapClientErrors, postgresFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
 export type Pool = pg.Pool
@@ -15,6 +16,11 @@ export interface PostgresOptions {
   readonly poolMax: number
 }
 
+/**
+ * A connection pool whose queries (on the pool or on a client from `connect()`) reject with coded errors:
+ * `DEPENDENCY_UNAVAILABLE` when PostgreSQL is unreachable or asks to retry, `INTERNAL_ERROR` for a
+ * statement it refused (see {@link postgresFailure}).
+ */
 export function createPool(options: PostgresOptions, logger: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -32,7 +38,8 @@ export function createPool(options: PostgresOptions, logger: Logger): pg.Pool {
   pool.on('connect', (client) => {
     client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection failed'))
   })
-  return pool
+  // Queries on the pool and on a checked-out client reject with coded errors (postgresFailure).
+  return mapClientErrors(pool, postgresFailure, { nested: new Set(['connect']) })
 }
 
 /** Runs `fn` in a transaction; rolls back on error and rethrows. */

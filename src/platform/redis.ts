@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { type ChainableCommander, Redis } from 'ioredis'
+import { mapClientErrors, redisFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
 export type { ChainableCommander, Redis }
@@ -12,7 +13,9 @@ export interface RedisOptions {
 
 /**
  * A Redis client that fails fast while disconnected (no unbounded offline queue), so a Kafka consumer sees
- * a retryable error instead of hanging, and reconnects with a capped backoff.
+ * a retryable error instead of hanging, and reconnects with a capped backoff. Every command, pipeline and
+ * transaction rejects with a coded error ({@link redisFailure}: `DEPENDENCY_UNAVAILABLE` while Redis is
+ * unreachable or busy).
  */
 export function createRedis(options: RedisOptions, name = 'promotion', logger?: Logger): Redis {
   const redis = new Redis(options.url, {
@@ -36,7 +39,14 @@ export function createRedis(options: RedisOptions, name = 'promotion', logger?: 
     if (reported) logger?.info('Redis connection restored')
     reported = false
   })
-  return redis
+  return mapClientErrors(redis, redisFailure, {
+    // A pipeline or transaction is wrapped too; its exec() reports a failed command inside its result.
+    nested: new Set(['pipeline', 'multi']),
+    mapResolved: (method, value) =>
+      method === 'exec' && Array.isArray(value)
+        ? value.map(([error, reply]: [unknown, unknown]) => [error ? redisFailure(error) : error, reply])
+        : value,
+  })
 }
 
 /** A Lua script file: `<name>-<numberOfKeys>.lua`, as in `reserve-coupon-4.lua`. */

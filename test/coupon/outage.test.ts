@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
-import { isDependencyFailure } from '../../src/platform/http.ts'
 import { post } from '../helpers/http.ts'
 import { eventually, startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { TcpProxy } from '../helpers/tcp-proxy.ts'
@@ -48,20 +47,5 @@ describe('coupon accept path while Redis is down', () => {
       return response.status === 503 ? undefined : response
     }, 10_000)
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
-  })
-
-  it('tells dependency failures from bugs', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6380'), { code: 'ECONNREFUSED' })
-    assert.equal(isDependencyFailure(refused), true)
-    assert.equal(
-      isDependencyFailure(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' })),
-      true,
-    )
-    assert.equal(isDependencyFailure(new Error('Connection terminated unexpectedly')), true)
-    assert.equal(isDependencyFailure(new Error('wrapped', { cause: refused })), true)
-    assert.equal(
-      isDependencyFailure(new TypeError("Cannot read properties of undefined (reading 'id')")),
-      false,
-    )
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { AppError } from '../../src/errors.ts'
+import { AppError, ERRORS } from '../../src/errors.ts'
 import { listDeadLetters, replayDeadLetters } from '../../src/pipeline/dlq.ts'
 import { HEADERS, headersFor, parseEnvelope } from '../../src/pipeline/envelope.ts'
 import { createBatchHandler } from '../../src/pipeline/processor.ts'
@@ -26,6 +26,7 @@ describe('batch pipeline: retries, dead letters and replay', () => {
   const processed: string[] = []
   const attempts = new Map<string, number>()
   const failing = new Set<string>()
+  const broken = new Set<string>()
   let producer: BatchingProducer
   let pool: Pool
   let consumer: BatchConsumer
@@ -50,6 +51,7 @@ describe('batch pipeline: retries, dead letters and replay', () => {
             attempts.set(requestId, (attempts.get(requestId) ?? 0) + 1)
             if (failing.has(requestId))
               throw new AppError('DEPENDENCY_UNAVAILABLE', { message: 'database down' })
+            if (broken.has(requestId)) throw new TypeError('a bug nobody classified')
           }
           for (const { requestId } of batch) if (!processed.includes(requestId)) processed.push(requestId)
         },
@@ -101,6 +103,23 @@ describe('batch pipeline: retries, dead letters and replay', () => {
     assert.equal(typeof letters.source.partition, 'number')
     assert.match(letters.source.offset ?? '', /^\d+$/)
     assert.equal(letters.headers[HEADERS.schemaVersion], '1')
+  })
+
+  it('treats an unclassified error as HTTP does: INTERNAL_ERROR, retried, then dead-lettered', async () => {
+    const bug = randomUUID()
+    broken.add(bug)
+    await send(bug)
+    const letter = await eventually(async () => {
+      const all = await listDeadLetters({ kafka: config.kafka, topics, pool, producer })
+      return all.find((entry) => entry.requestId === bug)
+    })
+    assert.equal(letter.errorCode, 'INTERNAL_ERROR')
+    assert.equal(ERRORS.INTERNAL_ERROR.status, 500, 'the status HTTP answers for the same error')
+    assert.ok(
+      (attempts.get(bug) ?? 0) >= 4,
+      `retried as INTERNAL_ERROR is retryable, got ${attempts.get(bug)}`,
+    )
+    assert.match(letter.error ?? '', /a bug nobody classified/)
   })
 
   it('retries a failing message with backoff, dead-letters it alone, and replays it once', async () => {
