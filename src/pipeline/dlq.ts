@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Admin, Consumer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.ts'
 import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
-import { headersToObject } from '../platform/kafka.ts'
+import { headersToObject, kafkaClientOptions } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
 import type { Pool } from '../platform/postgres.ts'
 import { HEADERS } from './envelope.ts'
@@ -52,8 +52,7 @@ function toDeadLetter(raw: RawMessage, replayed: boolean): DeadLetter {
 async function readTopic(kafka: KafkaConfig, topic: string): Promise<RawMessage[]> {
   const groupId = `dlq-reader-${randomUUID()}`
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-    clientId: `${kafka.clientId}-dlq-reader`,
-    bootstrapBrokers: [...kafka.brokers],
+    ...kafkaClientOptions(kafka, 'dlq-reader', 'consumer'),
     groupId,
     autocommit: false,
     maxWaitTime: 100,
@@ -162,7 +161,7 @@ export async function replayDeadLetters(
 
 /** Removes a throwaway reader group, so each listing does not leave one behind in `kafka-consumer-groups --list`. */
 async function deleteGroup(kafka: KafkaConfig, groupId: string): Promise<void> {
-  const admin = new Admin({ clientId: `${kafka.clientId}-dlq-reader`, bootstrapBrokers: [...kafka.brokers] })
+  const admin = new Admin(kafkaClientOptions(kafka, 'dlq-reader'))
   try {
     await admin.deleteGroups({ groups: [groupId] })
   } catch {

@@ -1,5 +1,7 @@
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.ts'
+import { retry, withTimeout } from './async.ts'
+import { kafkaClientOptions } from './kafka.ts'
 import type { Logger } from './logger.ts'
 
 const COMMIT_TIMEOUT_MS = 15_000
@@ -62,8 +64,7 @@ export class BatchConsumer {
     const options = this.#options
     const suffix = options.instanceId ? `consumer-${options.instanceId}` : 'consumer'
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      clientId: `${options.kafka.clientId}-${suffix}`,
-      bootstrapBrokers: [...options.kafka.brokers],
+      ...kafkaClientOptions(options.kafka, suffix, 'consumer'),
       groupId: options.groupId,
       autocommit: false,
       // Short broker-side waits keep the end-to-end latency low when traffic is light.
@@ -74,11 +75,6 @@ export class BatchConsumer {
       rebalanceTimeout: 30_000,
       heartbeatInterval: Math.min(1_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 4)),
       highWaterMark: options.batchSize * 2,
-      connectTimeout: 5_000,
-      timeout: 10_000,
-      retries: 10,
-      retryDelay: 500,
-      autocreateTopics: false,
     })
     const { logger } = options
     consumer.on('consumer:group:join', (event: unknown) => logger.info({ event }, 'joined consumer group'))
@@ -130,23 +126,28 @@ export class BatchConsumer {
     if (this.#restarting || !this.#running) return
     const { logger } = this.#options
     this.#restarting = (async () => {
-      let delay = 1_000
-      while (this.#running) {
-        const old = this.#consumer
-        this.#stream = undefined
-        this.#buffer = []
-        await old.close(true).catch(() => {})
-        try {
+      await retry(
+        async () => {
+          if (!this.#running) return
+          const old = this.#consumer
+          this.#stream = undefined
+          this.#buffer = []
+          await old.close(true).catch(() => {})
           this.#consumer = this.#createClient()
           await this.#open()
           logger.info('consumer stream restarted')
-          return
-        } catch (error) {
-          logger.warn({ err: error, retryInMs: delay }, 'consumer restart failed')
-          await new Promise((resolve) => setTimeout(resolve, delay))
-          delay = Math.min(delay * 2, 15_000)
-        }
-      }
+        },
+        {
+          attempts: Number.POSITIVE_INFINITY,
+          baseMs: 1_000,
+          maxMs: 15_000,
+          shouldRetry: () => this.#running,
+          onRetry: (error, _attempt, retryInMs) =>
+            logger.warn({ err: error, retryInMs }, 'consumer restart failed'),
+        },
+      ).catch(() => {
+        // Only when the consumer was closed meanwhile: nothing left to restart.
+      })
     })().finally(() => {
       this.#restarting = undefined
     })
@@ -200,19 +201,14 @@ export class BatchConsumer {
     for (const message of batch) last.set(`${message.topic}:${message.partition}`, message)
     await Promise.all(
       [...last.values()].map(async (message) => {
-        let timer: NodeJS.Timeout | undefined
         try {
           // A commit on a stream that is going away (the client gave up on a dead broker) may never settle;
           // waiting for it would stop this consumer for good.
-          await Promise.race([
-            message.commit(),
-            new Promise((_, reject) => {
-              timer = setTimeout(
-                () => reject(new Error('offset commit did not finish in time')),
-                COMMIT_TIMEOUT_MS,
-              )
-            }),
-          ])
+          await withTimeout(
+            Promise.resolve(message.commit()),
+            COMMIT_TIMEOUT_MS,
+            () => new Error(`offset commit did not finish within ${COMMIT_TIMEOUT_MS} ms`),
+          )
         } catch (error) {
           // Typically the partition moved to another member during a rebalance: the new owner reprocesses
           // from the last commit and the idempotent handler makes that harmless.
@@ -225,8 +221,6 @@ export class BatchConsumer {
             },
             'offset commit failed',
           )
-        } finally {
-          clearTimeout(timer)
         }
       }),
     )

@@ -1,5 +1,6 @@
 import { Admin } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.ts'
+import { kafkaClientOptions } from './kafka.ts'
 
 /** Lag of one partition for one consumer group. */
 export interface PartitionLag {
@@ -29,13 +30,7 @@ export async function readGroupLag(
   groupId: string,
   topics: readonly string[],
 ): Promise<GroupLag> {
-  const admin = new Admin({
-    clientId: `${config.clientId}-lag`,
-    bootstrapBrokers: [...config.brokers],
-    connectTimeout: 3_000,
-    timeout: 5_000,
-    retries: 1,
-  })
+  const admin = new Admin(kafkaClientOptions(config, 'lag', 'probe'))
   try {
     const metadata = await admin.metadata({ topics: [...topics] })
     const request = (timestamp: bigint) =>
