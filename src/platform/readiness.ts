@@ -16,7 +16,9 @@ export async function runChecks(checks: Record<string, ReadinessCheck>): Promise
         await withTimeout(check(), CHECK_TIMEOUT_MS)
         return [name, 'ok'] as const
       } catch (error) {
-        return [name, error instanceof Error ? error.message : String(error)] as const
+        // A coded client failure carries the client's own words as its cause; operators want those.
+        const reason = error instanceof Error && error.cause instanceof Error ? error.cause : error
+        return [name, reason instanceof Error ? reason.message : String(reason)] as const
       }
     }),
   )
