@@ -18,6 +18,7 @@ import { Counter, createRegistry, type Registry } from './platform/metrics.ts'
 import { createPool, migrate, type Pool } from './platform/postgres.ts'
 import { createRedis, type Redis } from './platform/redis.ts'
 import { registerClientApi } from './shared/client-api.ts'
+import type { Reconciler } from './shared/reconciler.ts'
 
 /** The shared clients of one service process. Features receive it and take what they use. */
 export interface Runtime {
@@ -65,14 +66,6 @@ function allFlowTopics(config: Config): string[] {
 export interface FeatureContext {
   readonly topics: FlowTopics
   readonly lag: LagMonitor
-}
-
-/** Compares a domain's Redis state with PostgreSQL and (when `repair`) fixes Redis; one report per promotion. */
-export interface Reconciler {
-  reconcileAll(
-    repair: boolean,
-    ids?: readonly string[],
-  ): Promise<ReadonlyArray<{ readonly drifted: boolean; readonly repaired: unknown }>>
 }
 
 /** A service: its HTTP routes and, for v3, the consumer of its request topic. */

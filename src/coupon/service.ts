@@ -5,12 +5,7 @@ import type { Issued, Pending, StrategyDeps } from './strategies/deps.ts'
 import { issueV1 } from './strategies/v1.ts'
 import { issueV2 } from './strategies/v2.ts'
 import { issueV3 } from './strategies/v3.ts'
-import type { Coupon, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
-
-export interface IssueInput {
-  readonly policyId: string
-  readonly userId: string
-}
+import type { Coupon, IssueInput, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
 
 const STRATEGIES: Record<Strategy, (deps: StrategyDeps, input: IssueInput) => Promise<Issued | Pending>> = {
   v1: issueV1,

@@ -214,13 +214,4 @@ export class CouponStock {
     )) as [number, number]
     return { added: result[0], removed: result[1] }
   }
-
-  /** Coupons taken according to Redis (issued + reserved). */
-  async taken(policyId: string): Promise<number> {
-    return this.#redis.hlen(keys(policyId).holders)
-  }
-
-  async pendingCount(policyId: string): Promise<number> {
-    return this.#redis.hlen(keys(policyId).pending)
-  }
 }

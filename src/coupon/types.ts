@@ -35,6 +35,12 @@ export interface NewPolicy {
   readonly discountValue: number
 }
 
+/** One issue call of any strategy: which policy, for which user. */
+export interface IssueInput {
+  readonly policyId: string
+  readonly userId: string
+}
+
 export interface Coupon {
   readonly id: string
   readonly policyId: string

@@ -91,17 +91,7 @@ export class LuaScripts<Name extends string = string> {
     return this.#runner(this.#redis, name, keys)(...keys, ...args)
   }
 
-  /** Queues `name` on a pipeline or transaction; results come with `exec()`. */
-  queue(
-    pipeline: ChainableCommander,
-    name: Name,
-    keys: readonly string[],
-    args: ReadonlyArray<string | number> = [],
-  ) {
-    this.#runner(pipeline, name, keys)(...keys, ...args)
-  }
-
-  #runner(target: Redis | ChainableCommander, name: string, keys: readonly string[]): ScriptRunner {
+  #runner(target: Redis, name: string, keys: readonly string[]): ScriptRunner {
     const script = this.#scripts.get(name)
     if (!script) throw new Error(`Unknown Lua script ${name}`)
     if (keys.length !== script.numberOfKeys) {

@@ -3,7 +3,7 @@ import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipe
 import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
-import type { Reconciler } from '../runtime.ts'
+import type { Reconciler } from './reconciler.ts'
 
 export interface AdminDeps {
   readonly dlq: DeadLetterDeps

@@ -26,7 +26,3 @@ export const idSchema = {
 
 /** Path parameter id: digits only. */
 export const idParamSchema = { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } as const
-
-export function idString(value: string | number): string {
-  return String(value)
-}

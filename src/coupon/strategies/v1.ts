@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { IssueInput } from '../service.ts'
+import type { IssueInput } from '../types.ts'
 import type { Issued, StrategyDeps } from './deps.ts'
 
 /**

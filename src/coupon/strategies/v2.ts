@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../errors.ts'
-import type { IssueInput } from '../service.ts'
 import { lockKey } from '../stock.ts'
+import type { IssueInput } from '../types.ts'
 import type { Issued, StrategyDeps } from './deps.ts'
 import { policyInWindow } from './window.ts'
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../errors.ts'
 import { requestMessage } from '../messages.ts'
-import type { IssueInput } from '../service.ts'
+import type { IssueInput } from '../types.ts'
 import type { Pending, StrategyDeps } from './deps.ts'
 import { policyInWindow } from './window.ts'
 
