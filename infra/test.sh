@@ -2,7 +2,7 @@
 # shellcheck source-path=SCRIPTDIR
 # The test command (`npm test`): installs what is missing, starts the local Kafka, Redis and PostgreSQL
 # if they are not running (and stops them again afterwards if it started them), then runs the format and
-# lint check, the type check and every test under test/ against the real stack.
+# lint check, the type check, the dead-code check and every test under test/ against the real stack.
 #   bash infra/test.sh [node --test arguments, e.g. a file or --test-name-pattern=...]
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -23,6 +23,8 @@ log test "format + lint (biome)"
 biome ci .
 log test "type check (tsc)"
 tsc -p tsconfig.json
+log test "dead code: unused files, exports and dependencies (knip)"
+knip
 log test "tests"
 if (($# > 0)); then
   node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-300000}" "$@"

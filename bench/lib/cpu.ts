@@ -25,17 +25,6 @@ export type Component =
   | 'timesale-consumer'
   | 'bench'
   | 'other'
-export const COMPONENTS: readonly Component[] = [
-  'kafka',
-  'redis',
-  'postgres',
-  'coupon',
-  'coupon-consumer',
-  'timesale',
-  'timesale-consumer',
-  'bench',
-  'other',
-]
 
 /** CPU time in µs that a component's share of the machine over `wallMs` amounts to. */
 export function cpuMicros(share: CpuShare | undefined, component: Component, wallMs: number): number | null {

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { type ChainableCommander, Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { mapClientErrors, redisFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
-export type { ChainableCommander, Redis }
+export type { Redis }
 
 export interface RedisOptions {
   readonly url: string
