@@ -214,4 +214,9 @@ export class CouponStock {
     )) as [number, number]
     return { added: result[0], removed: result[1] }
   }
+
+  /** Requests of the policy accepted and not settled yet. */
+  async pendingCount(policyId: string): Promise<number> {
+    return this.#redis.hlen(keys(policyId).pending)
+  }
 }
