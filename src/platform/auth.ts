@@ -56,11 +56,6 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
 
 const users = new WeakMap<FastifyRequest, string>()
 
-/** The verified user of a request (the token's `sub`), when JWT auth is on and the route asks for it. */
-export function authenticatedUser(request: FastifyRequest): string | undefined {
-  return users.get(request)
-}
-
 function challenge(reply: FastifyReply, error?: string): void {
   void reply.header('www-authenticate', error ? `Bearer error="${error}"` : 'Bearer')
 }
