@@ -215,6 +215,11 @@ export class CouponStock {
     return { added: result[0], removed: result[1] }
   }
 
+  /** Coupons taken according to Redis (issued + reserved). */
+  async taken(policyId: string): Promise<number> {
+    return this.#redis.hlen(keys(policyId).holders)
+  }
+
   /** Requests of the policy accepted and not settled yet. */
   async pendingCount(policyId: string): Promise<number> {
     return this.#redis.hlen(keys(policyId).pending)
