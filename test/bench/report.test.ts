@@ -142,14 +142,17 @@ describe('targets', () => {
 
   it('marks what was not measured as such instead of passing or failing it', () => {
     const targets = evaluateTargets([], [])
-    assert.equal(targets.length, 5, 'every target is listed, measured or not')
+    // Counted first, so the checks below cannot pass on an empty list.
+    assert.ok(targets.length >= 6, `every target is listed, measured or not (got ${targets.length})`)
     assert.deepEqual(
       targets.map((t) => t.met),
-      [null, null, null, null, null],
+      targets.map(() => null),
     )
+    // All but the invariants target, which reports the (zero) runs it saw.
+    const measurable = targets.slice(0, -1)
     assert.deepEqual(
-      targets.slice(0, 4).map((t) => t.measured),
-      ['not measured', 'not measured', 'not measured', 'not measured'],
+      measurable.map((t) => t.measured),
+      measurable.map(() => 'not measured'),
     )
   })
 
