@@ -5,6 +5,7 @@ import {
   MalformedMessageError,
   parseEnvelope,
   SCHEMA_VERSION,
+  userIdField,
 } from '../pipeline/envelope.ts'
 import type { FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
@@ -29,7 +30,7 @@ export function decodeRequest(raw: RawMessage): IssueRequest {
   return {
     requestId: body.requestId,
     policyId: idField(body, 'policyId'),
-    userId: idField(body, 'userId'),
+    userId: userIdField(body, 'userId'),
     acceptedAt,
   }
 }

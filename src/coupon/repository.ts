@@ -310,7 +310,7 @@ export class CouponRepository {
     const { rows } = await client.query<{ id: string; request_id: string }>(
       `INSERT INTO coupons (policy_id, user_id, request_id, strategy, issued_at)
        SELECT $1, c.user_id, c.request_id, 'v3', now()
-       FROM unnest($2::uuid[], $3::bigint[]) WITH ORDINALITY AS c(request_id, user_id, ord)
+       FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS c(request_id, user_id, ord)
        WHERE NOT EXISTS (SELECT 1 FROM coupons x WHERE x.policy_id = $1 AND x.user_id = c.user_id)
        ORDER BY c.ord
        LIMIT $4
@@ -323,7 +323,7 @@ export class CouponRepository {
 
   async #holders(client: PoolClient, policyId: string, requests: readonly IssueRequest[]) {
     const { rows } = await client.query<{ user_id: string }>(
-      'SELECT user_id FROM coupons WHERE policy_id = $1 AND user_id = ANY($2::bigint[])',
+      'SELECT user_id FROM coupons WHERE policy_id = $1 AND user_id = ANY($2::text[])',
       [policyId, requests.map((r) => r.userId)],
     )
     return new Set(rows.map((r) => r.user_id))
@@ -332,7 +332,7 @@ export class CouponRepository {
   async #insertOutcomes(client: PoolClient, outcomes: readonly Outcome[]) {
     await client.query(
       `INSERT INTO coupon_requests (request_id, policy_id, user_id, status, code, coupon_id, accepted_at, settled_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[],
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
                             $7::timestamptz[], $8::timestamptz[])
        ON CONFLICT (request_id) DO NOTHING`,
       [

@@ -4,6 +4,7 @@ import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
+import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
 import type { CouponService } from './service.ts'
 import type { PolicyWithCounts } from './types.ts'
@@ -147,8 +148,8 @@ export function registerCouponRoutes(
     {
       onResponse: requests.onResponse,
       ...rateLimitHooks(app, rateLimits, (request) => {
-        const userId = (request.body as { userId?: unknown } | undefined)?.userId
-        return userId === undefined ? undefined : String(userId)
+        const userId = (request.body as { userId?: string | number } | undefined)?.userId
+        return userId === undefined ? undefined : normalizeUserId(userId)
       }),
       config: { userAuth: true, idempotency: 'user' },
       schema: {
@@ -159,7 +160,7 @@ export function registerCouponRoutes(
           type: 'object',
           additionalProperties: false,
           required: ['policyId', 'userId'],
-          properties: { policyId: idSchema, userId: idSchema },
+          properties: { policyId: idSchema, userId: userIdSchema },
         },
         response: { 201: issuedSchema, 202: pendingSchema, 429: errorBodySchema, ...errors },
       },
@@ -167,7 +168,7 @@ export function registerCouponRoutes(
     async (request, reply) => {
       const result = await service.issue(request.query.strategy, {
         policyId: String(request.body.policyId),
-        userId: String(request.body.userId),
+        userId: normalizeUserId(request.body.userId),
       })
       if (result.status === 'PENDING') linkRequest(reply, '/api/coupons/requests', result.requestId)
       return reply.code(result.status === 'PENDING' ? 202 : 201).send(result)
@@ -207,11 +208,11 @@ export function registerCouponRoutes(
       schema: {
         tags: ['coupon'],
         summary: "A user's coupons, newest first",
-        params: { type: 'object', properties: { userId: idParamSchema } },
+        params: { type: 'object', properties: { userId: userIdParamSchema } },
       },
     },
     async (request) => {
-      const coupons = await service.couponsOfUser(request.params.userId)
+      const coupons = await service.couponsOfUser(normalizeUserId(request.params.userId))
       return coupons.map((coupon) => ({ ...coupon, issuedAt: coupon.issuedAt.toISOString() }))
     },
   )

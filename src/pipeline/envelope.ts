@@ -1,3 +1,5 @@
+import { isUserId, normalizeUserId } from '../shared/user-id.ts'
+
 /**
  * The envelope every request message carries. Glossary:
  * - request: one accepted v3 call (a coupon issue or an order), identified by `requestId` (UUID);
@@ -71,6 +73,16 @@ export function idField(record: Record<string, unknown>, field: string): string 
     throw new MalformedMessageError(`${field} is missing or not a positive integer id`)
   }
   return text
+}
+
+/** Reads a user id (see `shared/user-id.ts`) from a decoded message field, normalised. */
+export function userIdField(record: Record<string, unknown>, field: string): string {
+  const value = record[field]
+  const text = typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? String(value) : value
+  if (typeof text !== 'string' || !isUserId(text)) {
+    throw new MalformedMessageError(`${field} is missing or not a user id`)
+  }
+  return normalizeUserId(text)
 }
 
 export function headersFor(requestId: string): Record<string, string> {

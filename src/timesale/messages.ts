@@ -4,6 +4,7 @@ import {
   MalformedMessageError,
   parseEnvelope,
   SCHEMA_VERSION,
+  userIdField,
 } from '../pipeline/envelope.ts'
 import type { FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
@@ -35,7 +36,7 @@ export function decodeRequest(raw: RawMessage): OrderRequest {
   return {
     requestId: body.requestId,
     timeSaleId: idField(body, 'timeSaleId'),
-    userId: idField(body, 'userId'),
+    userId: userIdField(body, 'userId'),
     quantity: positiveInteger(body, 'quantity', MAX_ORDER_QUANTITY),
     ticket: positiveInteger(body, 'ticket'),
     queuePosition: positiveInteger(body, 'queuePosition'),

@@ -154,7 +154,7 @@ export class RequestRepository {
     if (sale.max_per_user !== null) {
       const { rows } = await client.query<{ user_id: string; units: number }>(
         `SELECT user_id, sum(quantity)::int AS units FROM timesale_orders
-         WHERE time_sale_id = $1 AND user_id = ANY($2::bigint[]) GROUP BY user_id`,
+         WHERE time_sale_id = $1 AND user_id = ANY($2::text[]) GROUP BY user_id`,
         [saleId, [...new Set(candidates.map((c) => c.userId))]],
       )
       for (const row of rows) units.set(row.user_id, row.units)
@@ -181,7 +181,7 @@ export class RequestRepository {
     const { rows } = await client.query<{ id: string; request_id: string; total_price: number }>(
       `INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
        SELECT s.id, o.user_id, o.quantity, s.sale_price, s.sale_price * o.quantity, o.request_id, 'v3'
-       FROM unnest($2::uuid[], $3::bigint[], $4::int[]) WITH ORDINALITY AS o(request_id, user_id, quantity, ord)
+       FROM unnest($2::uuid[], $3::text[], $4::int[]) WITH ORDINALITY AS o(request_id, user_id, quantity, ord)
        CROSS JOIN time_sales s WHERE s.id = $1
        ORDER BY o.ord
        RETURNING id, request_id, total_price`,
@@ -199,7 +199,7 @@ export class RequestRepository {
     await client.query(
       `INSERT INTO timesale_requests (request_id, time_sale_id, user_id, quantity, ticket, queue_position,
                                       status, code, order_id, accepted_at, settled_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[],
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
                             $7::text[], $8::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[])`,
       [
         outcomes.map((o) => o.requestId),

@@ -3,8 +3,9 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
-import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import { idParamSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
+import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
 import { MAX_ORDER_QUANTITY } from './messages.ts'
 import type { TimeSaleService } from './service.ts'
@@ -208,8 +209,8 @@ export function registerTimeSaleRoutes(
     {
       onResponse: requests.onResponse,
       ...rateLimitHooks(app, rateLimits, (request) => {
-        const userId = (request.body as { userId?: unknown } | undefined)?.userId
-        return userId === undefined ? undefined : String(userId)
+        const userId = (request.body as { userId?: string | number } | undefined)?.userId
+        return userId === undefined ? undefined : normalizeUserId(userId)
       }),
       config: { userAuth: true, idempotency: 'user' },
       schema: {
@@ -223,7 +224,7 @@ export function registerTimeSaleRoutes(
           additionalProperties: false,
           required: ['userId', 'quantity'],
           properties: {
-            userId: idSchema,
+            userId: userIdSchema,
             quantity: { type: 'integer', minimum: 1, maximum: MAX_ORDER_QUANTITY },
           },
         },
@@ -233,7 +234,7 @@ export function registerTimeSaleRoutes(
     async (request, reply) => {
       const result = await service.order(request.query.strategy, {
         timeSaleId: request.params.id,
-        userId: String(request.body.userId),
+        userId: normalizeUserId(request.body.userId),
         quantity: request.body.quantity,
       })
       if (result.status === 'QUEUED') linkRequest(reply, '/api/timesales/orders/requests', result.requestId)
@@ -260,11 +261,11 @@ export function registerTimeSaleRoutes(
       schema: {
         tags: ['timesale'],
         summary: "A user's orders, newest first",
-        params: { type: 'object', properties: { userId: idParamSchema } },
+        params: { type: 'object', properties: { userId: userIdParamSchema } },
         response: { 200: { type: 'array', items: orderSchema }, 400: errorBodySchema },
       },
     },
-    async (request) => (await service.ordersOfUser(request.params.userId)).map(presentOrder),
+    async (request) => (await service.ordersOfUser(normalizeUserId(request.params.userId))).map(presentOrder),
   )
 
   registerAdminRoutes(app, '/api/timesales', adminToken, admin)
