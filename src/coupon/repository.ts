@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts'
 import { type Pool, type PoolClient, withTransaction } from '../platform/postgres.ts'
+import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { PolicySnapshot } from './stock.ts'
 import type { Coupon, Decision, IssueRequest, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
@@ -120,12 +121,16 @@ export class CouponRepository {
     return rows[0] ? toPolicy(rows[0]) : undefined
   }
 
-  async listPolicies(limit: number, offset: number): Promise<PolicyWithCounts[]> {
-    const { rows } = await this.#pool.query<PolicyRow>(
-      `SELECT ${POLICY_COLUMNS} FROM coupon_policies ORDER BY id DESC LIMIT $1 OFFSET $2`,
-      [limit, offset],
-    )
-    return rows.map(toPolicy)
+  /** A page of the policies, newest first, and how many there are. */
+  async listPolicies({ limit, offset }: PageRequest): Promise<Page<PolicyWithCounts>> {
+    const [{ rows }, count] = await Promise.all([
+      this.#pool.query<PolicyRow>(
+        `SELECT ${POLICY_COLUMNS} FROM coupon_policies ORDER BY id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      ),
+      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM coupon_policies'),
+    ])
+    return { items: rows.map(toPolicy), total: count.rows[0]?.n ?? 0 }
   }
 
   /** Ids of policies whose window has not ended (their Redis state is warmed at start). */
@@ -364,13 +369,23 @@ export class CouponRepository {
     return rest
   }
 
-  async couponsOfUser(userId: string): Promise<Array<Coupon & { policyTitle: string }>> {
-    const { rows } = await this.#pool.query<CouponRow & { title: string }>(
-      `SELECT c.id, c.policy_id, c.user_id, c.request_id, c.strategy, c.issued_at, p.title
-       FROM coupons c JOIN coupon_policies p ON p.id = c.policy_id
-       WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT 1000`,
-      [userId],
-    )
-    return rows.map((row) => ({ ...toCoupon(row), policyTitle: row.title }))
+  /** A page of the user's coupons, newest first, and how many the user has. */
+  async couponsOfUser(
+    userId: string,
+    { limit, offset }: PageRequest,
+  ): Promise<Page<Coupon & { policyTitle: string }>> {
+    const [{ rows }, count] = await Promise.all([
+      this.#pool.query<CouponRow & { title: string }>(
+        `SELECT c.id, c.policy_id, c.user_id, c.request_id, c.strategy, c.issued_at, p.title
+         FROM coupons c JOIN coupon_policies p ON p.id = c.policy_id
+         WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3`,
+        [userId, limit, offset],
+      ),
+      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM coupons WHERE user_id = $1', [userId]),
+    ])
+    return {
+      items: rows.map((row) => ({ ...toCoupon(row), policyTitle: row.title })),
+      total: count.rows[0]?.n ?? 0,
+    }
   }
 }

@@ -1,7 +1,13 @@
 import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
-import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
+import {
+  type PageQuery,
+  pageQuerySchema,
+  pageRequest,
+  pageResponseSchema,
+  sendPage,
+} from '../shared/paging.ts'
 import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
 import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
@@ -46,6 +52,19 @@ const pendingSchema = {
     policyId: { type: 'string' },
     userId: { type: 'string' },
     requestId: { type: 'string', format: 'uuid' },
+  },
+} as const
+
+const couponSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', examples: ['1'] },
+    policyId: { type: 'string' },
+    policyTitle: { type: 'string' },
+    userId: { type: 'string', examples: ['1001'] },
+    requestId: { type: 'string', format: 'uuid' },
+    strategy: { type: 'string', enum: ['v1', 'v2', 'v3'] },
+    issuedAt: { type: 'string', format: 'date-time' },
   },
 } as const
 
@@ -116,14 +135,15 @@ export function registerCouponRoutes(
     {
       schema: {
         tags: ['coupon'],
-        summary: 'List coupon policies, newest first',
+        summary: 'List coupon policies, newest first, a page at a time (X-Total-Count, Link rel="next")',
         querystring: pageQuerySchema,
+        response: { 200: pageResponseSchema(policySchema), 400: errorBodySchema },
       },
     },
-    async (request) => {
-      const { limit, offset } = page(request.query)
-      const policies = await service.listPolicies(limit, offset)
-      return policies.map(present)
+    async (request, reply) => {
+      const slice = pageRequest(request.query)
+      const page = await service.listPolicies(slice)
+      return sendPage(request, reply, slice, { ...page, items: page.items.map(present) })
     },
   )
 
@@ -202,18 +222,22 @@ export function registerCouponRoutes(
     async (request) => service.requestStatus(request.params.requestId),
   )
 
-  app.get<{ Params: { userId: string } }>(
+  app.get<{ Params: { userId: string }; Querystring: PageQuery }>(
     '/api/coupons/users/:userId',
     {
       schema: {
         tags: ['coupon'],
-        summary: "A user's coupons, newest first",
+        summary: 'A user\'s coupons, newest first, a page at a time (X-Total-Count, Link rel="next")',
         params: { type: 'object', properties: { userId: userIdParamSchema } },
+        querystring: pageQuerySchema,
+        response: { 200: pageResponseSchema(couponSchema), 400: errorBodySchema },
       },
     },
-    async (request) => {
-      const coupons = await service.couponsOfUser(normalizeUserId(request.params.userId))
-      return coupons.map((coupon) => ({ ...coupon, issuedAt: coupon.issuedAt.toISOString() }))
+    async (request, reply) => {
+      const slice = pageRequest(request.query)
+      const page = await service.couponsOfUser(normalizeUserId(request.params.userId), slice)
+      const items = page.items.map((coupon) => ({ ...coupon, issuedAt: coupon.issuedAt.toISOString() }))
+      return sendPage(request, reply, slice, { ...page, items })
     },
   )
 

@@ -1,5 +1,6 @@
 import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
+import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { Issued, Pending, StrategyDeps } from './strategies/deps.ts'
 import { issueV1 } from './strategies/v1.ts'
@@ -55,8 +56,9 @@ export class CouponService {
     return policy
   }
 
-  listPolicies(limit: number, offset: number): Promise<PolicyWithCounts[]> {
-    return this.#deps.repository.listPolicies(limit, offset)
+  /** A page of the policies, newest first. */
+  listPolicies(page: PageRequest): Promise<Page<PolicyWithCounts>> {
+    return this.#deps.repository.listPolicies(page)
   }
 
   /** Issues with the chosen strategy: v1/v2 answer the final result, v3 answers PENDING. */
@@ -83,7 +85,7 @@ export class CouponService {
 
   /** The newest policies for the dashboard: stock and taken as the API reports them, pending from Redis. */
   async summaries(limit: number): Promise<PromotionSummary[]> {
-    const policies = await this.#deps.repository.listPolicies(limit, 0)
+    const policies = (await this.#deps.repository.listPolicies({ limit, offset: 0 })).items
     return Promise.all(
       policies.map(async (policy) => ({
         id: policy.id,
@@ -98,7 +100,8 @@ export class CouponService {
     )
   }
 
-  couponsOfUser(userId: string): Promise<Array<Coupon & { policyTitle: string }>> {
-    return this.#deps.repository.couponsOfUser(userId)
+  /** A page of the user's coupons, newest first (`userId` normalised). */
+  couponsOfUser(userId: string, page: PageRequest): Promise<Page<Coupon & { policyTitle: string }>> {
+    return this.#deps.repository.couponsOfUser(userId, page)
   }
 }

@@ -4,6 +4,7 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
 import type { Reconciler } from './reconciler.ts'
+import { type PageQuery, pageHeadersSchema, pageQuerySchema, pageRequest, sendPage } from './paging.ts'
 
 export interface AdminDeps {
   readonly dlq: DeadLetterDeps
@@ -74,12 +75,38 @@ export function registerAdminRoutes(
     },
     async (request) => readOverview({ ...admin.overview, lag: admin.lag }, Number(request.query.limit ?? 20)),
   )
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     `${prefix}/admin/dlq`,
-    { onRequest, schema: { tags: ['admin'], summary: 'List dead letters', security } },
-    async () => {
+    {
+      onRequest,
+      schema: {
+        tags: ['admin'],
+        summary:
+          'List dead letters, oldest first, a page at a time (count = letters on the topic; Link rel="next")',
+        security,
+        querystring: pageQuerySchema,
+        response: {
+          200: {
+            type: 'object',
+            headers: pageHeadersSchema,
+            properties: {
+              topic: { type: 'string' },
+              count: { type: 'integer', description: 'Dead letters on the topic (all pages)' },
+              messages: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const slice = pageRequest(request.query)
       const letters = await listDeadLetters(deps)
-      return { topic: deps.topics.dlq, count: letters.length, messages: letters }
+      const page = { items: letters.slice(slice.offset, slice.offset + slice.limit), total: letters.length }
+      return {
+        topic: deps.topics.dlq,
+        count: letters.length,
+        messages: sendPage(request, reply, slice, page),
+      }
     },
   )
   app.post<{ Body: { requestIds?: string[] } | undefined }>(

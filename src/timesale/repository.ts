@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts'
 import { type Pool, withTransaction } from '../platform/postgres.ts'
+import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { SaleSnapshot } from './stock.ts'
 import type { NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
@@ -109,12 +110,16 @@ export class TimeSaleRepository {
     return rows[0] ? toSale(rows[0]) : undefined
   }
 
-  async listSales(limit: number, offset: number): Promise<TimeSaleWithCounts[]> {
-    const { rows } = await this.#pool.query<SaleRow>(
-      `SELECT ${SALE_COLUMNS} FROM time_sales ORDER BY id DESC LIMIT $1 OFFSET $2`,
-      [limit, offset],
-    )
-    return rows.map(toSale)
+  /** A page of the sales, newest first, and how many there are. */
+  async listSales({ limit, offset }: PageRequest): Promise<Page<TimeSaleWithCounts>> {
+    const [{ rows }, count] = await Promise.all([
+      this.#pool.query<SaleRow>(
+        `SELECT ${SALE_COLUMNS} FROM time_sales ORDER BY id DESC LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      ),
+      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM time_sales'),
+    ])
+    return { items: rows.map(toSale), total: count.rows[0]?.n ?? 0 }
   }
 
   /** Ids of sales whose window has not ended (their Redis state is warmed at start). */
@@ -192,14 +197,26 @@ export class TimeSaleRepository {
     })
   }
 
-  async ordersOfUser(userId: string): Promise<Array<Order & { productName: string }>> {
-    const { rows } = await this.#pool.query<OrderRow & { product_name: string }>(
-      `SELECT o.id, o.time_sale_id, o.user_id, o.quantity, o.unit_price, o.total_price, o.request_id,
-              o.strategy, o.created_at, s.product_name
-       FROM timesale_orders o JOIN time_sales s ON s.id = o.time_sale_id
-       WHERE o.user_id = $1 ORDER BY o.id DESC LIMIT 1000`,
-      [userId],
-    )
-    return rows.map((row) => ({ ...toOrder(row), productName: row.product_name }))
+  /** A page of the user's orders, newest first, and how many the user has. */
+  async ordersOfUser(
+    userId: string,
+    { limit, offset }: PageRequest,
+  ): Promise<Page<Order & { productName: string }>> {
+    const [{ rows }, count] = await Promise.all([
+      this.#pool.query<OrderRow & { product_name: string }>(
+        `SELECT o.id, o.time_sale_id, o.user_id, o.quantity, o.unit_price, o.total_price, o.request_id,
+                o.strategy, o.created_at, s.product_name
+         FROM timesale_orders o JOIN time_sales s ON s.id = o.time_sale_id
+         WHERE o.user_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3`,
+        [userId, limit, offset],
+      ),
+      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM timesale_orders WHERE user_id = $1', [
+        userId,
+      ]),
+    ])
+    return {
+      items: rows.map((row) => ({ ...toOrder(row), productName: row.product_name })),
+      total: count.rows[0]?.n ?? 0,
+    }
   }
 }

@@ -2,7 +2,13 @@ import { ERRORS } from '../errors.ts'
 import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
-import { type PageQuery, page, pageQuerySchema } from '../shared/paging.ts'
+import {
+  type PageQuery,
+  pageQuerySchema,
+  pageRequest,
+  pageResponseSchema,
+  sendPage,
+} from '../shared/paging.ts'
 import { idParamSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
 import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
@@ -176,14 +182,15 @@ export function registerTimeSaleRoutes(
     {
       schema: {
         tags: ['timesale'],
-        summary: 'List time sales, newest first',
+        summary: 'List time sales, newest first, a page at a time (X-Total-Count, Link rel="next")',
         querystring: pageQuerySchema,
-        response: { 200: { type: 'array', items: saleSchema }, 400: errorBodySchema },
+        response: { 200: pageResponseSchema(saleSchema), 400: errorBodySchema },
       },
     },
-    async (request) => {
-      const { limit, offset } = page(request.query)
-      return (await service.listSales(limit, offset)).map(present)
+    async (request, reply) => {
+      const slice = pageRequest(request.query)
+      const page = await service.listSales(slice)
+      return sendPage(request, reply, slice, { ...page, items: page.items.map(present) })
     },
   )
 
@@ -255,17 +262,22 @@ export function registerTimeSaleRoutes(
     async (request) => service.requestStatus(request.params.requestId),
   )
 
-  app.get<{ Params: { userId: string } }>(
+  app.get<{ Params: { userId: string }; Querystring: PageQuery }>(
     '/api/timesales/users/:userId/orders',
     {
       schema: {
         tags: ['timesale'],
-        summary: "A user's orders, newest first",
+        summary: 'A user\'s orders, newest first, a page at a time (X-Total-Count, Link rel="next")',
         params: { type: 'object', properties: { userId: userIdParamSchema } },
-        response: { 200: { type: 'array', items: orderSchema }, 400: errorBodySchema },
+        querystring: pageQuerySchema,
+        response: { 200: pageResponseSchema(orderSchema), 400: errorBodySchema },
       },
     },
-    async (request) => (await service.ordersOfUser(normalizeUserId(request.params.userId))).map(presentOrder),
+    async (request, reply) => {
+      const slice = pageRequest(request.query)
+      const page = await service.ordersOfUser(normalizeUserId(request.params.userId), slice)
+      return sendPage(request, reply, slice, { ...page, items: page.items.map(presentOrder) })
+    },
   )
 
   registerAdminRoutes(app, '/api/timesales', adminToken, admin)

@@ -1,5 +1,6 @@
 import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
+import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { RequestRepository } from './request-repository.ts'
 import type { Completed, OrderInput, Queued, StrategyDeps } from './strategies/deps.ts'
@@ -71,8 +72,9 @@ export class TimeSaleService {
     return sale
   }
 
-  listSales(limit: number, offset: number): Promise<TimeSaleWithCounts[]> {
-    return this.#deps.repository.listSales(limit, offset)
+  /** A page of the sales, newest first. */
+  listSales(page: PageRequest): Promise<Page<TimeSaleWithCounts>> {
+    return this.#deps.repository.listSales(page)
   }
 
   /** Orders with the chosen strategy: v1/v2 answer the final result, v3 answers QUEUED. */
@@ -113,7 +115,7 @@ export class TimeSaleService {
    * Redis (tickets drawn, requests settled or abandoned, requests still waiting).
    */
   async summaries(limit: number): Promise<PromotionSummary[]> {
-    const sales = await this.#deps.repository.listSales(limit, 0)
+    const sales = (await this.#deps.repository.listSales({ limit, offset: 0 })).items
     return Promise.all(
       sales.map(async (sale) => {
         const view = await this.#deps.stock.inspect(sale.id)
@@ -134,7 +136,8 @@ export class TimeSaleService {
     )
   }
 
-  ordersOfUser(userId: string): Promise<Array<Order & { productName: string }>> {
-    return this.#deps.repository.ordersOfUser(userId)
+  /** A page of the user's orders, newest first (`userId` normalised). */
+  ordersOfUser(userId: string, page: PageRequest): Promise<Page<Order & { productName: string }>> {
+    return this.#deps.repository.ordersOfUser(userId, page)
   }
 }

@@ -110,10 +110,17 @@ interface DeadLetterView {
   readonly replayed: boolean
 }
 
+/** Every dead letter of the flow, page by page (`count` is the number on the topic). */
 async function deadLetters(flow: FlowDriver, url: string): Promise<DeadLetterView[]> {
-  const response = await fetch(`${url}${flow.apiPrefix}/admin/dlq`, { headers: adminHeaders })
-  if (!response.ok) throw new Error(`GET admin/dlq answered ${response.status}`)
-  return ((await response.json()) as { messages: DeadLetterView[] }).messages
+  const letters: DeadLetterView[] = []
+  for (;;) {
+    const page = `limit=1000&offset=${letters.length}`
+    const response = await fetch(`${url}${flow.apiPrefix}/admin/dlq?${page}`, { headers: adminHeaders })
+    if (!response.ok) throw new Error(`GET admin/dlq answered ${response.status}`)
+    const body = (await response.json()) as { count: number; messages: DeadLetterView[] }
+    letters.push(...body.messages)
+    if (body.messages.length === 0 || letters.length >= body.count) return letters
+  }
 }
 
 async function settledCount(flow: FlowDriver, pool: Pool, id: string, accepted: readonly string[]) {

@@ -2,6 +2,7 @@
 export interface JsonResponse<T = Record<string, unknown>> {
   readonly status: number
   readonly body: T
+  readonly headers: Headers
 }
 
 export async function request<T = Record<string, unknown>>(
@@ -17,7 +18,7 @@ export async function request<T = Record<string, unknown>>(
   }
   const response = await fetch(url, init)
   const text = await response.text()
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T }
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers }
 }
 
 export const post = <T = Record<string, unknown>>(

@@ -260,7 +260,7 @@ describe('time-sale HTTP API', () => {
       [`/api/timesales/orders/requests/${randomUUID()}`, 404, 'REQUEST_NOT_FOUND'],
       ['/api/timesales/orders/requests/not-a-uuid', 400, 'VALIDATION_FAILED'],
       ['/api/timesales/users/a%20b/orders', 400, 'VALIDATION_FAILED'],
-      ['/api/timesales?limit=1000', 400, 'VALIDATION_FAILED'],
+      ['/api/timesales?limit=1001', 400, 'VALIDATION_FAILED'],
     ]
     for (const [path, status, code] of cases) {
       const response = await get(`${service.url}${path}`)
