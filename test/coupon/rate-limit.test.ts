@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { post, tally } from '../helpers/http.ts'
@@ -38,5 +39,14 @@ describe('coupon issue rate limits', () => {
       10,
       'limited requests issued nothing',
     )
+  })
+
+  it('counts one budget per user whatever the spelling of a UUID user id', async () => {
+    const policyId = await createPolicy(service.url, { total: 100 })
+    const uuid = randomUUID()
+    const answers = []
+    for (const userId of [uuid, uuid.toUpperCase(), uuid, uuid.toUpperCase()])
+      answers.push(await post(`${service.url}/api/coupons/issue?strategy=v1`, { policyId, userId }))
+    assert.deepEqual(tally(answers), { '201': 1, '409:ALREADY_ISSUED': 2, '429:RATE_LIMITED': 1 })
   })
 })
