@@ -2,6 +2,7 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import {
+  PAGE_DESCRIPTION,
   type PageQuery,
   pageQuerySchema,
   pageRequest,
@@ -136,6 +137,7 @@ export function registerCouponRoutes(
       schema: {
         tags: ['coupon'],
         summary: 'List coupon policies, newest first, a page at a time (X-Total-Count, Link rel="next")',
+        description: PAGE_DESCRIPTION,
         querystring: pageQuerySchema,
         response: { 200: pageResponseSchema(policySchema), 400: errorBodySchema },
       },
@@ -229,6 +231,7 @@ export function registerCouponRoutes(
         tags: ['coupon'],
         summary: 'A user\'s coupons, newest first, a page at a time (X-Total-Count, Link rel="next")',
         params: { type: 'object', properties: { userId: userIdParamSchema } },
+        description: PAGE_DESCRIPTION,
         querystring: pageQuerySchema,
         response: { 200: pageResponseSchema(couponSchema), 400: errorBodySchema },
       },

@@ -4,7 +4,14 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
 import type { Reconciler } from './reconciler.ts'
-import { type PageQuery, pageHeadersSchema, pageQuerySchema, pageRequest, sendPage } from './paging.ts'
+import {
+  PAGE_DESCRIPTION,
+  type PageQuery,
+  pageHeadersSchema,
+  pageQuerySchema,
+  pageRequest,
+  sendPage,
+} from './paging.ts'
 
 export interface AdminDeps {
   readonly dlq: DeadLetterDeps
@@ -84,6 +91,7 @@ export function registerAdminRoutes(
         summary:
           'List dead letters, oldest first, a page at a time (count = letters on the topic; Link rel="next")',
         security,
+        description: PAGE_DESCRIPTION,
         querystring: pageQuerySchema,
         response: {
           200: {

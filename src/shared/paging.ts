@@ -88,6 +88,13 @@ export function sendPage<T>(
   return page.items
 }
 
+/** OpenAPI description of a list endpoint: how to page, and what is refused. */
+export const PAGE_DESCRIPTION =
+  `A page of the list: \`limit\` 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT}), \`offset\` (default 0). ` +
+  'X-Total-Count is the size of the whole list; Link has rel="next" while more items follow (none on the ' +
+  'last page) and rel="prev". A larger limit, a malformed value or any other query parameter → 400 ' +
+  'VALIDATION_FAILED.'
+
 /** OpenAPI description of the paging headers, for a list endpoint's 200 answer. */
 export const pageHeadersSchema = {
   'X-Total-Count': { type: 'integer', description: 'Items in the whole list when the page was read' },

@@ -3,6 +3,7 @@ import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import {
+  PAGE_DESCRIPTION,
   type PageQuery,
   pageQuerySchema,
   pageRequest,
@@ -183,6 +184,7 @@ export function registerTimeSaleRoutes(
       schema: {
         tags: ['timesale'],
         summary: 'List time sales, newest first, a page at a time (X-Total-Count, Link rel="next")',
+        description: PAGE_DESCRIPTION,
         querystring: pageQuerySchema,
         response: { 200: pageResponseSchema(saleSchema), 400: errorBodySchema },
       },
@@ -269,6 +271,7 @@ export function registerTimeSaleRoutes(
         tags: ['timesale'],
         summary: 'A user\'s orders, newest first, a page at a time (X-Total-Count, Link rel="next")',
         params: { type: 'object', properties: { userId: userIdParamSchema } },
+        description: PAGE_DESCRIPTION,
         querystring: pageQuerySchema,
         response: { 200: pageResponseSchema(orderSchema), 400: errorBodySchema },
       },
