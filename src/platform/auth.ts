@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createLocalJWKSet, errors, importSPKI, type JWTVerifyOptions, jwtVerify } from 'jose'
 import { AppError } from '../errors.ts'
+import { isUserId, normalizeUserId } from '../shared/user-id.ts'
 import { errorBodySchema, type FastifyInstance, type FastifyReply, type FastifyRequest } from './http.ts'
 
 declare module 'fastify' {
@@ -22,7 +23,10 @@ export interface JwtAuthConfig {
   readonly clockToleranceS: number
 }
 
-/** Verifies a compact JWT and returns its subject (the user id); throws what `jose` throws. */
+/**
+ * Verifies a compact JWT and returns its subject as a normalised user id (`shared/user-id.ts`); throws what
+ * `jose` throws, also for a `sub` that is not a user id.
+ */
 export type JwtVerifier = (token: string) => Promise<string>
 
 /**
@@ -40,7 +44,11 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
   }
   const subject = (payload: { sub?: string | undefined }): string => {
     if (!payload.sub) throw new errors.JWTClaimValidationFailed('missing sub', {}, 'sub', 'missing')
-    return payload.sub
+    // The subject becomes the user id: it must follow the user-id rule, and is normalised like a body's.
+    if (!isUserId(payload.sub)) {
+      throw new errors.JWTClaimValidationFailed('sub is not a user id', {}, 'sub', 'check_failed')
+    }
+    return normalizeUserId(payload.sub)
   }
   const { key } = config
   if (key.kind === 'jwksFile') {
@@ -56,6 +64,11 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
 
 const users = new WeakMap<FastifyRequest, string>()
 
+/** Whether a body's `userId` names the token's (normalised) user: `1001`, `"1001"`, any UUID case. */
+function sameUser(value: unknown, user: string): boolean {
+  return (typeof value === 'string' || typeof value === 'number') && normalizeUserId(value) === user
+}
+
 function challenge(reply: FastifyReply, error?: string): void {
   void reply.header('www-authenticate', error ? `Bearer error="${error}"` : 'Bearer')
 }
@@ -68,8 +81,9 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i
  * - no `Authorization: Bearer` → 401 `AUTH_REQUIRED`; an expired token → 401 `AUTH_TOKEN_EXPIRED`; any
  *   other bad token (signature, algorithm, issuer, audience, no `sub`) → 401 `AUTH_TOKEN_INVALID`, each
  *   with a `WWW-Authenticate` challenge (RFC 6750);
- * - the user is the token's `sub`: a body without `userId` gets it, a body with another `userId` → 403
- *   `USER_MISMATCH`.
+ * - the user is the token's `sub` (normalised; a `sub` that is not a user id → 401 `AUTH_TOKEN_INVALID`): a
+ *   body without `userId` gets it, a body with another `userId` → 403 `USER_MISMATCH` (`1001`, `"1001"` and
+ *   a UUID in either case name one user).
  * The OpenAPI document shows the `userToken` scheme on these routes (optional while auth is off).
  */
 export function registerUserAuth(app: FastifyInstance, verify: JwtVerifier | undefined): void {
@@ -115,6 +129,6 @@ export function registerUserAuth(app: FastifyInstance, verify: JwtVerifier | und
     if (user === undefined || !body || typeof body !== 'object' || Array.isArray(body)) return
     const fields = body as { userId?: unknown }
     if (fields.userId === undefined) fields.userId = user
-    else if (String(fields.userId) !== user) throw new AppError('USER_MISMATCH')
+    else if (!sameUser(fields.userId, user)) throw new AppError('USER_MISMATCH')
   })
 }

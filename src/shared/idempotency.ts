@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts'
 import { errorBodySchema, type FastifyInstance, type FastifyRequest } from '../platform/http.ts'
 import type { Logger } from '../platform/logger.ts'
 import type { IdempotencyStore, StoredAnswer } from './idempotency-store.ts'
+import { normalizeUserId } from './user-id.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -55,7 +56,8 @@ function canonical(value: unknown): string {
 function ownerOf(request: FastifyRequest, scope: 'user' | 'admin'): string {
   if (scope === 'admin') return 'admin'
   const userId = (request.body as { userId?: unknown } | undefined)?.userId
-  return `user:${String(userId)}`
+  const user = typeof userId === 'string' || typeof userId === 'number' ? normalizeUserId(userId) : userId
+  return `user:${String(user)}`
 }
 
 /** Whether an answer is the request's result (kept) or says nothing was done (the key is freed). */

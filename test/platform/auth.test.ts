@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,6 +108,32 @@ describe('user JWT auth (shared secret)', () => {
     )
     assert.equal(answer.status, 403)
     assert.equal(answer.body.code, 'USER_MISMATCH')
+  })
+
+  it('compares user ids as the API does: a UUID sub in either case, an integer userId for a numeric sub', async () => {
+    const policyId = await adminPolicy()
+    const uuid = randomUUID()
+    const upper = await send(
+      `${coupon.url}/api/coupons/issue?strategy=v1`,
+      { policyId, userId: uuid },
+      `Bearer ${await token(uuid.toUpperCase())}`,
+    )
+    assert.deepEqual([upper.status, upper.body.userId], [201, uuid])
+    const [numeric] = userIds(1) as [string]
+    const integer = await send(
+      `${coupon.url}/api/coupons/issue?strategy=v1`,
+      { policyId, userId: Number(numeric) },
+      `Bearer ${await token(numeric)}`,
+    )
+    assert.deepEqual([integer.status, integer.body.userId], [201, numeric])
+    for (const sub of ['auth0|5f7c8ec7', 'kim minsu', 'k'.repeat(65)]) {
+      const refused = await send(
+        `${coupon.url}/api/coupons/issue`,
+        { policyId },
+        `Bearer ${await token(sub)}`,
+      )
+      assert.deepEqual([refused.status, refused.body.code], [401, 'AUTH_TOKEN_INVALID'], sub)
+    }
   })
 
   it('answers 401 with a code and a challenge for missing, expired and bad tokens', async () => {

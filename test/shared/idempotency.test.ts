@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { lockKey } from '../../src/coupon/stock.ts'
@@ -90,6 +91,15 @@ describe('Idempotency-Key across two instances', () => {
     const otherAgain = await issue(a.url, { policyId, userId: second }, 'k-1', 'v1')
     assert.equal(otherAgain.status, 409)
     assert.ok(otherAgain.replayed)
+  })
+
+  it('scopes keys by the normalised user: a UUID user id in another case is the same user', async () => {
+    const policyId = await createPolicy(a.url, { total: 5 })
+    const uuid = randomUUID()
+    assert.equal((await issue(a.url, { policyId, userId: uuid }, 'case-1', 'v1')).status, 201)
+    // Same user and key, but not the same body: refused as a reused key rather than done again.
+    const spelt = await issue(b.url, { policyId, userId: uuid.toUpperCase() }, 'case-1', 'v1')
+    assert.deepEqual([spelt.status, spelt.body.code], [422, 'IDEMPOTENCY_KEY_REUSED'])
   })
 
   it('refuses the same key with another request (422) and malformed keys (400)', async () => {
