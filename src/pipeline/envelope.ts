@@ -1,5 +1,3 @@
-import { isUserId, normalizeUserId } from '../shared/user-id.ts'
-
 /**
  * The envelope every request message carries. Glossary:
  * - request: one accepted v3 call (a coupon issue or an order), identified by `requestId` (UUID);
@@ -8,6 +6,7 @@ import { isUserId, normalizeUserId } from '../shared/user-id.ts'
  *   its provenance until replayed.
  */
 import { AppError } from '../errors.ts'
+import { isUserId, normalizeUserId } from '../shared/user-id.ts'
 
 export const SCHEMA_VERSION = 1
 

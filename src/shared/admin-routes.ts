@@ -3,7 +3,6 @@ import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipe
 import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
-import type { Reconciler } from './reconciler.ts'
 import {
   PAGE_DESCRIPTION,
   type PageQuery,
@@ -12,6 +11,7 @@ import {
   pageRequest,
   sendPage,
 } from './paging.ts'
+import type { Reconciler } from './reconciler.ts'
 
 export interface AdminDeps {
   readonly dlq: DeadLetterDeps
