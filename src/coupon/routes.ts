@@ -1,6 +1,8 @@
 import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
+import { decimalSchema, instantOf, instantSchema, textSchema } from '../shared/fields.ts'
+import { idParamSchema, idSchema, requestIdSchema } from '../shared/ids.ts'
 import {
   PAGE_DESCRIPTION,
   type PageQuery,
@@ -9,7 +11,7 @@ import {
   pageResponseSchema,
   sendPage,
 } from '../shared/paging.ts'
-import { idParamSchema, idSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import { type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
 import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
@@ -109,12 +111,13 @@ export function registerCouponRoutes(
           additionalProperties: false,
           required: ['title', 'totalQuantity', 'startTime', 'endTime', 'discountType', 'discountValue'],
           properties: {
-            title: { type: 'string', minLength: 1, maxLength: 200 },
+            title: textSchema(200),
             totalQuantity: { type: 'integer', minimum: 1, maximum: 10_000_000 },
-            startTime: { type: 'string', format: 'date-time' },
-            endTime: { type: 'string', format: 'date-time' },
+            startTime: instantSchema,
+            endTime: instantSchema,
             discountType: { type: 'string', enum: ['FIXED', 'PERCENTAGE'] },
-            discountValue: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000_000 },
+            // A percentage is at most 100 (checked with the type); both kinds are numeric(12,2).
+            discountValue: decimalSchema(1_000_000_000),
           },
         },
         response: { 201: policySchema, 400: errorBodySchema, 401: errorBodySchema },
@@ -124,8 +127,8 @@ export function registerCouponRoutes(
       const body = request.body
       const policy = await service.createPolicy({
         ...body,
-        startTime: new Date(body.startTime),
-        endTime: new Date(body.endTime),
+        startTime: instantOf('startTime', body.startTime),
+        endTime: instantOf('endTime', body.endTime),
       })
       return reply.code(201).send(present(policy))
     },
@@ -164,7 +167,8 @@ export function registerCouponRoutes(
 
   app.post<{
     Querystring: { strategy: Strategy }
-    Body: { policyId: string | number; userId: string | number }
+    // The policy id schema turns a JSON number into a string; the user id is normalised below.
+    Body: { policyId: string; userId: string | number }
   }>(
     '/api/coupons/issue',
     {
@@ -189,7 +193,7 @@ export function registerCouponRoutes(
     },
     async (request, reply) => {
       const result = await service.issue(request.query.strategy, {
-        policyId: String(request.body.policyId),
+        policyId: request.body.policyId,
         userId: normalizeUserId(request.body.userId),
       })
       if (result.status === 'PENDING') linkRequest(reply, '/api/coupons/requests', result.requestId)
@@ -203,7 +207,7 @@ export function registerCouponRoutes(
       schema: {
         tags: ['coupon'],
         summary: 'Status of a v3 request: PENDING, ISSUED or FAILED (with code)',
-        params: { type: 'object', properties: { requestId: { type: 'string', format: 'uuid' } } },
+        params: { type: 'object', properties: { requestId: requestIdSchema } },
         response: {
           200: {
             type: 'object',

@@ -6,6 +6,7 @@
  *   its provenance until replayed.
  */
 import { AppError } from '../errors.ts'
+import { requestIdOf } from '../shared/ids.ts'
 import { isUserId, normalizeUserId } from '../shared/user-id.ts'
 
 export const SCHEMA_VERSION = 1
@@ -36,8 +37,6 @@ export class MalformedMessageError extends AppError {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /**
  * Parses a JSON message value and checks the envelope fields (`v`, `requestId`). Domain fields are checked
  * by the caller. Throws {@link MalformedMessageError}.
@@ -58,9 +57,10 @@ export function parseEnvelope(
   const record = body as Record<string, unknown>
   if (record.v !== SCHEMA_VERSION)
     throw new MalformedMessageError(`unsupported schema version ${String(record.v)}`)
-  if (typeof record.requestId !== 'string' || !UUID.test(record.requestId)) {
-    throw new MalformedMessageError('requestId is missing or not a UUID')
-  }
+  const requestId = requestIdOf(record.requestId)
+  if (!requestId) throw new MalformedMessageError('requestId is missing or not a UUID')
+  // A message is an edge too: its request id is read in the one spelling the API uses.
+  record.requestId = requestId
   return record as Record<string, unknown> & { v: number; requestId: string }
 }
 

@@ -16,6 +16,7 @@ import type { Logger } from './logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
 import { type ReadinessCheck, registerReadiness } from './readiness.ts'
 import type { Redis } from './redis.ts'
+import { schemaKeywords } from './schema-keywords.ts'
 
 export type { FastifyInstance, FastifyReply, FastifyRequest }
 
@@ -140,7 +141,8 @@ function httpError(error: FastifyError): AppError {
 }
 
 /**
- * A Fastify server with the house conventions: JSON-schema validation without type coercion of bodies,
+ * A Fastify server with the house conventions: JSON-schema validation without type coercion of bodies
+ * (plus the `x-instant`, `x-decimals` and `x-normalize` keywords of `schema-keywords.ts`),
  * a body-size limit, every error in the SPEC §2 shape with a stable code, `/health`, `/ready`, `/metrics`,
  * an OpenAPI document at `/docs/json` and its page at `/docs`. Routes are added by the caller inside
  * `register`, so that they appear in the OpenAPI document.
@@ -154,7 +156,10 @@ export async function createHttpServer(
     // One log line per request would cost more than the accept path itself; metrics cover requests.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
+      plugins: [schemaKeywords as never],
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })

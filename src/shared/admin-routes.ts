@@ -3,6 +3,7 @@ import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipe
 import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
+import { idParamSchema, requestIdSchema } from './ids.ts'
 import {
   PAGE_DESCRIPTION,
   type PageQuery,
@@ -129,7 +130,7 @@ export function registerAdminRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            requestIds: { type: 'array', maxItems: 10_000, items: { type: 'string', format: 'uuid' } },
+            requestIds: { type: 'array', maxItems: 10_000, items: requestIdSchema },
           },
         },
       },
@@ -156,7 +157,7 @@ export function registerAdminRoutes(
           additionalProperties: false,
           properties: {
             repair: { type: 'boolean' },
-            ids: { type: 'array', maxItems: 1_000, items: { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } },
+            ids: { type: 'array', maxItems: 1_000, items: idParamSchema },
           },
         },
       },

@@ -15,14 +15,3 @@ export const strategyQuerySchema = {
     },
   },
 } as const
-
-/** A positive integer id given as a JSON string (`"1"`) or number (`1`). */
-export const idSchema = {
-  anyOf: [
-    { type: 'string', pattern: '^[1-9][0-9]{0,17}$' },
-    { type: 'integer', minimum: 1, maximum: 999_999_999_999_999 },
-  ],
-} as const
-
-/** Path parameter id: digits only. */
-export const idParamSchema = { type: 'string', pattern: '^[1-9][0-9]{0,17}$' } as const

@@ -2,6 +2,8 @@ import { ERRORS } from '../errors.ts'
 import { requireAdmin } from '../platform/admin-guard.ts'
 import { errorBodySchema, type FastifyInstance, type RateLimits, rateLimitHooks } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
+import { decimalSchema, instantOf, instantSchema, MAX_MONEY, textSchema } from '../shared/fields.ts'
+import { idParamSchema, requestIdSchema } from '../shared/ids.ts'
 import {
   PAGE_DESCRIPTION,
   type PageQuery,
@@ -10,7 +12,7 @@ import {
   pageResponseSchema,
   sendPage,
 } from '../shared/paging.ts'
-import { idParamSchema, type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
+import { type Strategy, strategyQuerySchema } from '../shared/strategy.ts'
 import { linkRequest } from '../shared/stream-routes.ts'
 import { normalizeUserId, userIdParamSchema, userIdSchema } from '../shared/user-id.ts'
 import type { WriteMetrics } from '../shared/write-metrics.ts'
@@ -20,7 +22,6 @@ import { QUEUED_MESSAGE } from './strategies/v3.ts'
 import type { Order, TimeSaleWithCounts } from './types.ts'
 
 const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema }
-const MAX_PRICE = 9_999_999_999.99
 
 const saleSchema = {
   type: 'object',
@@ -151,12 +152,12 @@ export function registerTimeSaleRoutes(
           additionalProperties: false,
           required: ['productName', 'originalPrice', 'salePrice', 'totalQuantity', 'startAt', 'endAt'],
           properties: {
-            productName: { type: 'string', minLength: 1, maxLength: 200 },
-            originalPrice: { type: 'number', exclusiveMinimum: 0, maximum: MAX_PRICE },
-            salePrice: { type: 'number', exclusiveMinimum: 0, maximum: MAX_PRICE },
+            productName: textSchema(200),
+            originalPrice: decimalSchema(MAX_MONEY),
+            salePrice: decimalSchema(MAX_MONEY),
             totalQuantity: { type: 'integer', minimum: 1, maximum: 10_000_000 },
-            startAt: { type: 'string', format: 'date-time' },
-            endAt: { type: 'string', format: 'date-time' },
+            startAt: instantSchema,
+            endAt: instantSchema,
             maxPerUser: { type: ['integer', 'null'], minimum: 1, maximum: 10_000_000 },
           },
         },
@@ -171,8 +172,8 @@ export function registerTimeSaleRoutes(
         salePrice: body.salePrice,
         totalQuantity: body.totalQuantity,
         maxPerUser: body.maxPerUser ?? null,
-        startAt: new Date(body.startAt),
-        endAt: new Date(body.endAt),
+        startAt: instantOf('startAt', body.startAt),
+        endAt: instantOf('endAt', body.endAt),
       })
       return reply.code(201).send(present(sale))
     },
@@ -257,7 +258,7 @@ export function registerTimeSaleRoutes(
       schema: {
         tags: ['timesale'],
         summary: 'Status of a v3 order request: QUEUED (with live position), COMPLETED or FAILED (with code)',
-        params: { type: 'object', properties: { requestId: { type: 'string', format: 'uuid' } } },
+        params: { type: 'object', properties: { requestId: requestIdSchema } },
         response: { 200: requestStatusSchema, 400: errorBodySchema, 404: errorBodySchema },
       },
     },

@@ -39,11 +39,6 @@ function invalid(reason: string): AppError {
   return new AppError('VALIDATION_FAILED', { message: `요청 값이 올바르지 않습니다: ${reason}` })
 }
 
-/** Whether a price has at most two decimals, as `numeric(12,2)` stores it without rounding. */
-function isCents(value: number): boolean {
-  return Math.abs(value * 100 - Math.round(value * 100)) < 1e-6
-}
-
 /** Use cases of the time-sale service; knows nothing of HTTP or Kafka clients. */
 export class TimeSaleService {
   readonly #deps: TimeSaleServiceDeps
@@ -52,11 +47,11 @@ export class TimeSaleService {
     this.#deps = deps
   }
 
-  /** Creates a sale and its Redis state at once: inside its window it is on sale, no other step needed. */
+  /**
+   * Creates a sale and its Redis state at once: inside its window it is on sale, no other step needed. The
+   * field rules (text, prices' decimals, instants) were checked by the route's schema (src/shared/fields.ts).
+   */
   async createSale(input: NewTimeSale): Promise<TimeSaleWithCounts> {
-    if (!isCents(input.originalPrice) || !isCents(input.salePrice)) {
-      throw invalid('가격은 소수점 둘째 자리까지 입력할 수 있습니다.')
-    }
     if (input.salePrice > input.originalPrice) throw invalid('salePrice는 originalPrice 이하여야 합니다.')
     if (input.startAt >= input.endAt) throw invalid('startAt은 endAt보다 빨라야 합니다.')
     if (input.endAt <= this.#deps.now()) throw invalid('endAt이 이미 지났습니다.')

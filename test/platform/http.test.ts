@@ -5,7 +5,7 @@ import { requireAdmin } from '../../src/platform/admin-guard.ts'
 import { createHttpServer, type FastifyInstance } from '../../src/platform/http.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
-import { idSchema } from '../../src/shared/strategy.ts'
+import { idSchema } from '../../src/shared/ids.ts'
 
 describe('HTTP server factory', () => {
   let app: FastifyInstance

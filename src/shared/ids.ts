@@ -1,0 +1,45 @@
+/**
+ * Identifiers at the edge. Each id is normalised once, by its schema, before it reaches a lookup, a Redis
+ * key or a Kafka message:
+ * - integer ids (policy, time sale, user today): canonical decimal only — a leading zero, `+`, a sign, white
+ *   space or a fraction is refused with 400; a JSON number is turned into its decimal string;
+ * - request ids: UUIDs in any letter case, turned into lower case (RFC 9562).
+ * A new id kind (e.g. an opaque user id) adds its schema here, with its normalisation beside it.
+ */
+import { MAX_NUMERIC_ID, normalizeUuid } from '../platform/schema-keywords.ts'
+
+const INTEGER_ID_PATTERN = '^[1-9][0-9]{0,17}$'
+
+/** A positive integer id given as a JSON string (`"1"`) or number (`1`); read back as the string `"1"`. */
+export const idSchema = {
+  anyOf: [
+    { type: 'string', pattern: INTEGER_ID_PATTERN },
+    { type: 'integer', minimum: 1, maximum: MAX_NUMERIC_ID },
+  ],
+  'x-normalize': 'id',
+  description: 'Positive integer, as a string or a number; no leading zero, sign or white space',
+} as const
+
+/** An integer id in a path (or a list of them): digits only, no leading zero. */
+export const idParamSchema = {
+  type: 'string',
+  pattern: INTEGER_ID_PATTERN,
+  description: 'Positive integer; no leading zero, sign or white space',
+} as const
+
+const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+const UUID = new RegExp(UUID_PATTERN)
+
+/** A request id: a UUID in any letter case, read back in lower case. */
+export const requestIdSchema = {
+  type: 'string',
+  format: 'uuid',
+  pattern: UUID_PATTERN,
+  'x-normalize': 'uuid',
+  description: 'UUID (8-4-4-4-12 hex digits), any letter case',
+} as const
+
+/** The lower-case request id of `value`, or `undefined` when it is not a UUID (for non-HTTP edges, e.g. Kafka). */
+export function requestIdOf(value: unknown): string | undefined {
+  return typeof value === 'string' && UUID.test(value) ? normalizeUuid(value) : undefined
+}
