@@ -130,7 +130,13 @@ export function registerAdminRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            requestIds: { type: 'array', maxItems: 10_000, items: requestIdSchema },
+            requestIds: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 10_000,
+              items: requestIdSchema,
+              description: 'Leave out to replay all; an empty list is refused',
+            },
           },
         },
       },
@@ -157,7 +163,13 @@ export function registerAdminRoutes(
           additionalProperties: false,
           properties: {
             repair: { type: 'boolean' },
-            ids: { type: 'array', maxItems: 1_000, items: idParamSchema },
+            ids: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 1_000,
+              items: idParamSchema,
+              description: 'Leave out for every promotion; an empty list is refused',
+            },
           },
         },
       },
