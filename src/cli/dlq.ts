@@ -4,6 +4,7 @@ import { listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
 import { BatchingProducer, createProducer, type Flow, flowTopics } from '../platform/kafka.ts'
 import { createLogger } from '../platform/logger.ts'
 import { createPool } from '../platform/postgres.ts'
+import { requestIdOf } from '../shared/ids.ts'
 import type { Command } from './index.ts'
 
 export const dlqCommand: Command = {
@@ -25,6 +26,12 @@ export const dlqCommand: Command = {
       console.error(`Usage: ${dlqCommand.usage}`)
       return 2
     }
+    // Request ids are UUIDs in any letter case, matched in lower case as everywhere else.
+    const requestIds = values['request-id']?.map(requestIdOf)
+    if (requestIds?.some((id) => id === undefined)) {
+      console.error(`--request-id takes UUIDs (8-4-4-4-12 hex digits). Usage: ${dlqCommand.usage}`)
+      return 2
+    }
     const config = loadConfig()
     const logger = createLogger({ level: 'warn', name: 'dlq' })
     const pool = createPool(config.postgres, logger)
@@ -44,7 +51,7 @@ export const dlqCommand: Command = {
           }
         }
       } else {
-        const result = await replayDeadLetters(deps, values['request-id'])
+        const result = await replayDeadLetters(deps, requestIds as string[] | undefined)
         if (values.json) console.log(JSON.stringify(result, null, 2))
         else
           console.log(

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { couponFeature } from '../coupon/feature.ts'
 import { createRuntime, type Feature, featureContext } from '../runtime.ts'
+import { integerIdOf } from '../shared/ids.ts'
 import { timesaleFeature } from '../timesale/feature.ts'
 import type { Command } from './index.ts'
 
@@ -48,12 +49,19 @@ export const reconcileCommand: Command = {
         json: { type: 'boolean', default: false },
       },
     })
+    const ids = values.id?.map(integerIdOf)
+    if (ids?.some((id) => id === undefined)) {
+      console.error(`--id takes promotion ids (digits, no leading zero). Usage: ${reconcileCommand.usage}`)
+      return 2
+    }
     const repair = !values['dry-run']
     const flows = values.flow === 'all' ? ['coupon', 'timesale'] : [values.flow]
     let code = 0
     for (const flow of flows) {
-      if (flow === 'coupon') code ||= await run(couponFeature, repair, values.id, values.json)
-      else if (flow === 'timesale') code ||= await run(timesaleFeature, repair, values.id, values.json)
+      if (flow === 'coupon')
+        code ||= await run(couponFeature, repair, ids as string[] | undefined, values.json)
+      else if (flow === 'timesale')
+        code ||= await run(timesaleFeature, repair, ids as string[] | undefined, values.json)
       else {
         console.error(`Usage: ${reconcileCommand.usage}`)
         return 2

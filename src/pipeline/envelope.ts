@@ -6,7 +6,7 @@
  *   its provenance until replayed.
  */
 import { AppError } from '../errors.ts'
-import { requestIdOf } from '../shared/ids.ts'
+import { integerIdOf, requestIdOf } from '../shared/ids.ts'
 import { isUserId, normalizeUserId } from '../shared/user-id.ts'
 
 export const SCHEMA_VERSION = 1
@@ -66,12 +66,9 @@ export function parseEnvelope(
 
 /** Reads a positive integer id (as a decimal string) from a decoded message field. */
 export function idField(record: Record<string, unknown>, field: string): string {
-  const value = record[field]
-  const text = typeof value === 'number' ? String(value) : value
-  if (typeof text !== 'string' || !/^[1-9]\d{0,17}$/.test(text)) {
-    throw new MalformedMessageError(`${field} is missing or not a positive integer id`)
-  }
-  return text
+  const id = integerIdOf(record[field])
+  if (id === undefined) throw new MalformedMessageError(`${field} is missing or not a positive integer id`)
+  return id
 }
 
 /** Reads a user id (see `shared/user-id.ts`) from a decoded message field, normalised. */

@@ -6,9 +6,10 @@
  * - request ids: UUIDs in any letter case, turned into lower case (RFC 9562).
  * A new id kind (e.g. an opaque user id) adds its schema here, with its normalisation beside it.
  */
-import { MAX_NUMERIC_ID, normalizeUuid } from '../platform/schema-keywords.ts'
+import { MAX_NUMERIC_ID, normalizeIntegerId, normalizeUuid } from '../platform/schema-keywords.ts'
 
 const INTEGER_ID_PATTERN = '^[1-9][0-9]{0,17}$'
+const INTEGER_ID = new RegExp(INTEGER_ID_PATTERN)
 
 /** A positive integer id given as a JSON string (`"1"`) or number (`1`); read back as the string `"1"`. */
 export const idSchema = {
@@ -42,4 +43,13 @@ export const requestIdSchema = {
 /** The lower-case request id of `value`, or `undefined` when it is not a UUID (for non-HTTP edges, e.g. Kafka). */
 export function requestIdOf(value: unknown): string | undefined {
   return typeof value === 'string' && UUID.test(value) ? normalizeUuid(value) : undefined
+}
+
+/**
+ * The canonical decimal string of an integer id (a canonical string, or a JSON number as {@link idSchema}
+ * takes it), or `undefined` for any other spelling (for non-HTTP edges: Kafka messages, the command line).
+ */
+export function integerIdOf(value: unknown): string | undefined {
+  const text = normalizeIntegerId(value)
+  return typeof text === 'string' && INTEGER_ID.test(text) ? text : undefined
 }
