@@ -62,7 +62,7 @@ describe('HTTP server factory', () => {
     assert.ok(!Number.isNaN(Date.parse(body.timestamp as string)))
   }
 
-  it('accepts a valid body, with the id as string or integer', async () => {
+  it('accepts a valid body, with the id as string or integer (read as the string)', async () => {
     for (const policyId of ['1', 1]) {
       const response = await app.inject({
         method: 'POST',
@@ -70,7 +70,7 @@ describe('HTTP server factory', () => {
         payload: { policyId, quantity: 2 },
       })
       assert.equal(response.statusCode, 201)
-      assert.deepEqual(response.json(), { policyId, quantity: 2 })
+      assert.deepEqual(response.json(), { policyId: '1', quantity: 2 })
     }
   })
 
