@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
-import { get, post } from '../helpers/http.ts'
+import { INSTANT_PATTERN } from '../../src/platform/schema-keywords.ts'
+import { TEXT_PATTERN } from '../../src/shared/fields.ts'
+import { dig, get, post } from '../helpers/http.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { createPolicy, policyState, userIds, waitSettled } from './fixtures.ts'
 
@@ -166,5 +168,39 @@ describe('coupon input kinds', () => {
     assert.deepEqual([issued.body.policyId, issued.body.userId], [policyId, userId])
     const again = await post(`${service.url}/api/coupons/issue?strategy=v2`, { policyId, userId })
     assert.equal(again.body.code, 'ALREADY_ISSUED', 'the number and the string are one id')
+  })
+
+  it('states every rule in the OpenAPI document', async () => {
+    const doc = (await get(`${service.url}/docs/json`)).body
+    const body = dig(
+      doc,
+      'paths',
+      '/api/coupons/policies',
+      'post',
+      'requestBody',
+      'content',
+      'application/json',
+      'schema',
+      'properties',
+    )
+    assert.equal(dig(body, 'title', 'pattern'), TEXT_PATTERN)
+    assert.equal(dig(body, 'startTime', 'x-instant'), true)
+    assert.equal(dig(body, 'endTime', 'pattern'), INSTANT_PATTERN)
+    assert.equal(dig(body, 'discountValue', 'x-decimals'), 2)
+    const issue = dig(
+      doc,
+      'paths',
+      '/api/coupons/issue',
+      'post',
+      'requestBody',
+      'content',
+      'application/json',
+      'schema',
+      'properties',
+    )
+    assert.equal(dig(issue, 'policyId', 'x-normalize'), 'id')
+    const status = dig(doc, 'paths', '/api/coupons/requests/{requestId}', 'get', 'parameters', 0)
+    assert.equal(dig(status, 'schema', 'x-normalize'), 'uuid')
+    assert.match(String(dig(status, 'schema', 'pattern')), /A-F/)
   })
 })

@@ -38,3 +38,10 @@ export function tally(responses: readonly JsonResponse[]): Record<string, number
   }
   return counts
 }
+
+/** The value at `path` inside parsed JSON (for reading an OpenAPI document), `undefined` past a gap. */
+export function dig(value: unknown, ...path: Array<string | number>): Record<string, unknown> {
+  let node = value
+  for (const key of path) node = (node as Record<string | number, unknown> | undefined)?.[key]
+  return node as Record<string, unknown>
+}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { INSTANT_PATTERN } from '../../src/platform/schema-keywords.ts'
+import { TEXT_PATTERN } from '../../src/shared/fields.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
-import { get, post } from '../helpers/http.ts'
+import { dig, get, post } from '../helpers/http.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { createSale, orderUrl, saleBody, saleState, userIds, waitSettled } from './fixtures.ts'
 
@@ -150,5 +152,27 @@ describe('time-sale input kinds', () => {
     assert.equal(completed.body.userId, userId)
     const again = await post(orderUrl(service.url, saleId, 'v2'), { userId, quantity: 1 })
     assert.equal(again.body.code, 'LIMIT_EXCEEDED', 'the number and the string are one user')
+  })
+
+  it('states every rule in the OpenAPI document', async () => {
+    const doc = (await get(`${service.url}/docs/json`)).body
+    const body = dig(
+      doc,
+      'paths',
+      '/api/timesales',
+      'post',
+      'requestBody',
+      'content',
+      'application/json',
+      'schema',
+      'properties',
+    )
+    assert.equal(dig(body, 'productName', 'pattern'), TEXT_PATTERN)
+    assert.equal(dig(body, 'startAt', 'x-instant'), true)
+    assert.equal(dig(body, 'endAt', 'pattern'), INSTANT_PATTERN)
+    assert.equal(dig(body, 'originalPrice', 'x-decimals'), 2)
+    assert.equal(dig(body, 'salePrice', 'x-decimals'), 2)
+    const status = dig(doc, 'paths', '/api/timesales/orders/requests/{requestId}', 'get', 'parameters', 0)
+    assert.equal(dig(status, 'schema', 'x-normalize'), 'uuid')
   })
 })
