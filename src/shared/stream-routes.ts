@@ -1,4 +1,5 @@
 import { errorBodySchema, type FastifyReply } from '../platform/http.ts'
+import { requestIdSchema } from './ids.ts'
 
 /** The event every change is sent as; its data is the status endpoint's JSON. */
 export const STATUS_EVENT = 'status'
@@ -14,7 +15,7 @@ export function eventsRouteSchema(tag: string, states: string) {
       'the connection alive. Works on any instance, whichever accepted the request. Reconnect with ' +
       'Last-Event-ID to resume; 204 when that id already is the final state. 503 TOO_MANY_STREAMS past ' +
       'SSE_MAX_CONNECTIONS per instance: poll the status endpoint instead.',
-    params: { type: 'object', properties: { requestId: { type: 'string', format: 'uuid' } } },
+    params: { type: 'object', properties: { requestId: requestIdSchema } },
     headers: {
       type: 'object',
       properties: {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { INSTANT_PATTERN } from '../../src/platform/schema-keywords.ts'
 import { TEXT_PATTERN } from '../../src/shared/fields.ts'
-import { dig, get, post } from '../helpers/http.ts'
+import { dig, get, post, request } from '../helpers/http.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { createPolicy, policyState, userIds, waitSettled } from './fixtures.ts'
 
@@ -134,6 +134,11 @@ describe('coupon input kinds', () => {
       assert.equal(settled.body.status, 'ISSUED')
       assert.equal(settled.body.requestId, requestId)
     }
+    // The result stream finds it too: resuming after its final state answers 204, not 404.
+    const stream = await request('GET', `${service.url}/api/coupons/requests/${upper}/events`, undefined, {
+      'last-event-id': 'ISSUED',
+    })
+    assert.equal(stream.status, 204, JSON.stringify(stream.body))
   })
 
   it('ids: leading zeros, a sign or white space are a 400 before any lookup; numbers equal strings', async () => {

@@ -234,7 +234,9 @@ describe('malformed input on every write endpoint of both services', () => {
         for (const spelling of [id, id.toUpperCase(), mixedCase(id)]) {
           for (const url of [
             `${coupon.url}/api/coupons/requests/${spelling}`,
+            `${coupon.url}/api/coupons/requests/${spelling}/events`,
             `${timesale.url}/api/timesales/orders/requests/${spelling}`,
+            `${timesale.url}/api/timesales/orders/requests/${spelling}/events`,
           ]) {
             const response = await get(url)
             assert.equal(response.status, 404, url)
@@ -249,7 +251,9 @@ describe('malformed input on every write endpoint of both services', () => {
         const spelling = encodeURIComponent(typeof id === 'string' ? id : JSON.stringify(id))
         for (const url of [
           `${coupon.url}/api/coupons/requests/${spelling}`,
+          `${coupon.url}/api/coupons/requests/${spelling}/events`,
           `${timesale.url}/api/timesales/orders/requests/${spelling}`,
+          `${timesale.url}/api/timesales/orders/requests/${spelling}/events`,
         ]) {
           const response = await get(url)
           assert.ok([400, 404].includes(response.status), `${url} → ${response.status}`)

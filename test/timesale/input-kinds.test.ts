@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { INSTANT_PATTERN } from '../../src/platform/schema-keywords.ts'
 import { TEXT_PATTERN } from '../../src/shared/fields.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
-import { dig, get, post } from '../helpers/http.ts'
+import { dig, get, post, request } from '../helpers/http.ts'
 import { startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { createSale, orderUrl, saleBody, saleState, userIds, waitSettled } from './fixtures.ts'
 
@@ -121,6 +121,16 @@ describe('time-sale input kinds', () => {
       assert.equal(settled.body.status, 'COMPLETED')
       assert.equal(settled.body.requestId, requestId)
     }
+    // The result stream finds it too: resuming after its final state answers 204, not 404.
+    const stream = await request(
+      'GET',
+      `${service.url}/api/timesales/orders/requests/${upper}/events`,
+      undefined,
+      {
+        'last-event-id': 'COMPLETED',
+      },
+    )
+    assert.equal(stream.status, 204, JSON.stringify(stream.body))
   })
 
   it('ids: leading zeros, a sign or white space are a 400 before any lookup; numbers equal strings', async () => {
