@@ -1,10 +1,10 @@
 /**
  * Identifiers at the edge. Each id is normalised once, by its schema, before it reaches a lookup, a Redis
  * key or a Kafka message:
- * - integer ids (policy, time sale, user today): canonical decimal only — a leading zero, `+`, a sign, white
- *   space or a fraction is refused with 400; a JSON number is turned into its decimal string;
+ * - integer ids (policy, time sale): canonical decimal only — a leading zero, `+`, a sign, white space or a
+ *   fraction is refused with 400; a JSON number is turned into its decimal string;
  * - request ids: UUIDs in any letter case, turned into lower case (RFC 9562).
- * A new id kind (e.g. an opaque user id) adds its schema here, with its normalisation beside it.
+ * User ids follow their own rule (`user-id.ts`), in the same spirit: one spelling behind the edge.
  */
 import { MAX_NUMERIC_ID, normalizeIntegerId, normalizeUuid } from '../platform/schema-keywords.ts'
 
