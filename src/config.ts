@@ -107,13 +107,38 @@ const schema = z.object({
 
   /** e.g. `redis://127.0.0.1:6380` */
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6380'),
-  /** Prepended to every Redis key; lets tests share one Redis. */
-  REDIS_KEY_PREFIX: z.string().default(''),
+  /**
+   * Redis Cluster seed nodes, e.g. `10.0.0.1:7000,10.0.0.2:7000`; when set, the services use Redis Cluster
+   * and ignore REDIS_URL. Empty = one Redis node at REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((node) => node.trim())
+        .filter(Boolean),
+    )
+    .refine((nodes) => nodes.every((node) => /^[^\s:]+:\d{1,5}$/.test(node)), {
+      message: 'must be a comma-separated list of host:port',
+    }),
+  /** Prepended to every Redis key; lets tests share one Redis. No `{`/`}`: keys carry hash tags. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}]*$/, 'must not contain "{" or "}" (Redis Cluster hash tags)')
+    .default(''),
 
   /** e.g. `postgres://promotion:promotion@127.0.0.1:5433/promotion` */
   DATABASE_URL: url(['postgres', 'postgresql']).default(
     'postgres://promotion:promotion@127.0.0.1:5433/promotion',
   ),
+  /**
+   * Where migrations run, e.g. `postgres://promotion:promotion@db:5432/promotion`: PostgreSQL itself,
+   * when DATABASE_URL points at PgBouncer in transaction mode (the migration runner holds a session
+   * advisory lock). Empty = DATABASE_URL.
+   */
+  MIGRATION_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   PG_POOL_MAX: positiveInt.max(500).default(20),
 
   /**
@@ -179,8 +204,12 @@ export interface Config {
   readonly timesale: { readonly port: number; readonly groupId: string }
   readonly kafka: KafkaConfig
   readonly consumer: ConsumerConfig
-  readonly redis: { readonly url: string; readonly keyPrefix: string }
-  readonly postgres: { readonly url: string; readonly poolMax: number }
+  readonly redis: {
+    readonly url: string
+    readonly keyPrefix: string
+    readonly clusterNodes: readonly string[]
+  }
+  readonly postgres: { readonly url: string; readonly migrationUrl: string; readonly poolMax: number }
   readonly faultInjection: readonly string[]
   readonly reconcileIntervalMs: number
   /** Result streams (SSE), Idempotency-Key and the optional user JWT. */
@@ -251,8 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBackoffMs: e.CONSUMER_RETRY_BACKOFF_MS,
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    postgres: { url: e.DATABASE_URL, poolMax: e.PG_POOL_MAX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, clusterNodes: e.REDIS_CLUSTER_NODES },
+    postgres: {
+      url: e.DATABASE_URL,
+      migrationUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
+      poolMax: e.PG_POOL_MAX,
+    },
     faultInjection: e.FAULT_INJECTION,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     clientApi: clientApi.config,
@@ -261,9 +294,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** Names and defaults of the variables, for `--help` and the README. */
 export function describeEnv(): Array<{ name: string; default: string }> {
-  const defaults = schema.parse({})
-  return Object.entries(defaults).map(([name, value]) => ({
-    name,
-    default: Array.isArray(value) ? value.join(',') : String(value),
-  }))
+  const defaults: Record<string, unknown> = schema.parse({})
+  // Every variable, including those without a default of their own (listed as empty).
+  return Object.keys(schema.shape).map((name) => {
+    const value = defaults[name] ?? ''
+    return { name, default: Array.isArray(value) ? value.join(',') : String(value) }
+  })
 }

@@ -60,12 +60,14 @@ export async function routeExists(url: string): Promise<{ ok: true } | { ok: fal
   }
 }
 
-/** UNLINKs keys in chunks (UNLINK frees memory off Redis's main thread). */
-export async function unlinkAll(
-  redis: { unlink(...keys: string[]): Promise<number> },
-  keys: readonly string[],
-) {
-  for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000))
+/**
+ * UNLINKs keys in chunks (UNLINK frees memory off Redis's main thread), one command per key so keys of
+ * different Redis Cluster slots may be mixed; auto-pipelining sends each chunk in one round trip per node.
+ */
+export async function unlinkAll(redis: { unlink(key: string): Promise<number> }, keys: readonly string[]) {
+  for (let i = 0; i < keys.length; i += 1000) {
+    await Promise.all(keys.slice(i, i + 1000).map((key) => redis.unlink(key)))
+  }
 }
 
 /**

@@ -1,34 +1,43 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { Redis } from 'ioredis'
+import { Cluster, Redis as SingleNodeRedis } from 'ioredis'
 import { mapClientErrors, redisFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
-export type { Redis }
+/**
+ * A Redis connection: one node, or a Redis Cluster. Both speak the same commands; on a cluster every
+ * command (and every script) must touch keys of one hash slot, which is why every key of a promotion
+ * carries its `{c:<id>}` / `{t:<id>}` hash tag.
+ */
+export type Redis = SingleNodeRedis | Cluster
 
 export interface RedisOptions {
+  /** The single node, e.g. `redis://127.0.0.1:6380`; ignored when `clusterNodes` is not empty. */
   readonly url: string
   readonly keyPrefix: string
+  /**
+   * Seed nodes of a Redis Cluster as `host:port`, e.g. `["10.0.0.1:7000", "10.0.0.2:7000"]`; empty for a
+   * single node. The client learns the rest of the cluster (slots, replicas) from them.
+   */
+  readonly clusterNodes: readonly string[]
 }
+
+const COMMAND_TIMEOUT_MS = 5_000
+const CONNECT_TIMEOUT_MS = 5_000
 
 /**
  * A Redis client that fails fast while disconnected (no unbounded offline queue), so a Kafka consumer sees
  * a retryable error instead of hanging, and reconnects with a capped backoff. Every command, pipeline and
  * transaction rejects with a coded error ({@link redisFailure}: `DEPENDENCY_UNAVAILABLE` while Redis is
  * unreachable or busy).
+ *
+ * With cluster nodes it is an ioredis `Cluster`: it routes each command to the master of its slot,
+ * follows `MOVED` / `ASK` redirections, refreshes the slot map when a replica is promoted after its master
+ * failed, and re-sends a script's source with `EVAL` on `NOSCRIPT` from whichever node answered so.
  */
 export function createRedis(options: RedisOptions, name = 'promotion', logger?: Logger): Redis {
-  const redis = new Redis(options.url, {
-    connectionName: name,
-    keyPrefix: options.keyPrefix,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    enableAutoPipelining: true,
-    connectTimeout: 5_000,
-    commandTimeout: 5_000,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
-    lazyConnect: false,
-  })
+  const redis =
+    options.clusterNodes.length > 0 ? createCluster(options, name) : createSingleNode(options, name)
   // Without a listener ioredis prints every connection error; commands fail on their own either way.
   let reported = false
   redis.on('error', (error: Error) => {
@@ -46,6 +55,46 @@ export function createRedis(options: RedisOptions, name = 'promotion', logger?: 
       method === 'exec' && Array.isArray(value)
         ? value.map(([error, reply]: [unknown, unknown]) => [error ? redisFailure(error) : error, reply])
         : value,
+  })
+}
+
+function createSingleNode(options: RedisOptions, name: string): SingleNodeRedis {
+  return new SingleNodeRedis(options.url, {
+    connectionName: name,
+    keyPrefix: options.keyPrefix,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+    lazyConnect: false,
+  })
+}
+
+function createCluster(options: RedisOptions, name: string): Cluster {
+  const nodes = options.clusterNodes.map((node) => {
+    const at = node.lastIndexOf(':')
+    return { host: node.slice(0, at), port: Number(node.slice(at + 1)) }
+  })
+  return new Cluster(nodes, {
+    redisOptions: {
+      connectionName: name,
+      keyPrefix: options.keyPrefix,
+      maxRetriesPerRequest: 1,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+    },
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    // A failover (a replica promoted) takes the cluster's node timeout plus an election; commands for the
+    // lost master's slots wait for the new slot map this long between attempts, then fail retryably.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: 2_000,
+    clusterRetryStrategy: (times) => Math.min(times * 100, 2_000),
   })
 }
 

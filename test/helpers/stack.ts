@@ -3,10 +3,12 @@
  * Redis key prefix and ids, so test files can run side by side against the same Kafka, Redis and PostgreSQL.
  */
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { Admin } from '@platformatic/kafka'
-import { Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
 import { type Config, loadConfig } from '../../src/config.ts'
 import { allTopics } from '../../src/platform/kafka.ts'
+import { createRedis } from '../../src/platform/redis.ts'
 import {
   createRuntime,
   type Feature,
@@ -121,15 +123,21 @@ export async function runLimited<T>(tasks: ReadonlyArray<() => Promise<T>>, limi
 /** Deletes every Redis key under the configuration's key prefix. */
 async function deleteKeys(config: Config): Promise<void> {
   if (!config.redis.keyPrefix) return
-  const redis = new Redis(config.redis.url)
+  const client = createRedis({ ...config.redis, keyPrefix: '' }, 'test-cleanup')
+  if (client instanceof Cluster && client.status !== 'ready') await once(client, 'ready')
+  // On a Redis Cluster every master holds a share of the keys: scan each of them.
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client]
   try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.keyPrefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
-    } while (cursor !== '0')
+    for (const node of nodes) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${config.redis.keyPrefix}*`, 'COUNT', 1000)
+        cursor = next
+        // One key per command: keys of different hash slots may not share one on a cluster.
+        await Promise.all(keys.map((key) => node.unlink(key)))
+      } while (cursor !== '0')
+    }
   } finally {
-    redis.disconnect()
+    client.disconnect()
   }
 }
