@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { Config } from './config.ts'
 import { createBatchHandler, type ProcessorOptions } from './pipeline/processor.ts'
 import { createHttpServer, type FastifyInstance } from './platform/http.ts'
@@ -34,13 +35,19 @@ export interface Runtime {
 /**
  * Connects to PostgreSQL (and applies migrations), Redis and Kafka (and creates the topics), so that a
  * process that starts is a process that can work. Resources close in reverse order on shutdown.
+ * `instance` names this process among the instances of the service in logs and metrics (the `instance`
+ * field and label); by default host name and pid.
  */
-export async function createRuntime(config: Config, name: string): Promise<Runtime> {
-  const logger = createLogger({ level: config.logLevel, name })
+export async function createRuntime(
+  config: Config,
+  name: string,
+  instance = `${hostname()}-${process.pid}`,
+): Promise<Runtime> {
+  const logger = createLogger({ level: config.logLevel, name, instance })
   const lifecycle = new Lifecycle(logger)
-  const registry = createRegistry(name)
+  const registry = createRegistry(name, instance)
 
-  await migrate(config.postgres.url, logger)
+  await migrate(config.postgres.migrationUrl, logger)
   const pool = createPool(config.postgres, logger)
   lifecycle.add('postgres', () => pool.end())
 

@@ -9,7 +9,7 @@ export const migrateCommand: Command = {
   async run() {
     const config = loadConfig()
     const applied = await migrate(
-      config.postgres.url,
+      config.postgres.migrationUrl,
       createLogger({ level: config.logLevel, name: 'migrate' }),
     )
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database is up to date')

@@ -24,7 +24,11 @@ export function serveCommand(which: 'coupon' | 'timesale' | 'all'): Command {
         },
       })
       const config = loadConfig()
-      const runtime = await createRuntime(config, which === 'all' ? 'promotion' : which)
+      const runtime = await createRuntime(
+        config,
+        which === 'all' ? 'promotion' : which,
+        ...(values.instance ? [values.instance] : []),
+      )
       runtime.lifecycle.handleSignals()
       const options: StartOptions = {
         http: !values['no-http'],

@@ -1,11 +1,15 @@
+import { hostname } from 'node:os'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export { Counter, Gauge, Histogram, type Registry }
 
-/** One registry per process, with Node.js process metrics and a `service` label on everything. */
-export function createRegistry(service: string): Registry {
+/**
+ * One registry per process, with Node.js process metrics and `service` and `instance` labels on everything
+ * (`instance`: which of several instances of the service, by default host name and pid).
+ */
+export function createRegistry(service: string, instance = `${hostname()}-${process.pid}`): Registry {
   const registry = new Registry()
-  registry.setDefaultLabels({ service })
+  registry.setDefaultLabels({ service, instance })
   collectDefaultMetrics({ register: registry })
   return registry
 }

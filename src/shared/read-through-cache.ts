@@ -1,15 +1,14 @@
-const NEGATIVE_TTL_MS = 1_000
 const MAX_ENTRIES = 10_000
 
 /**
  * An in-process view of promotions for the accept path, so a request does not cost a database query.
  * A promotion's fields never change after creation, so a found one is kept (up to a bound, oldest out
- * first); an unknown id is remembered briefly; concurrent misses for one id share one load.
+ * first). An unknown id is never remembered: another instance of the service may create it the next
+ * moment, and every instance must answer for it at once; concurrent misses for one id share one load.
  */
 export class ReadThroughCache<T extends { readonly id: string }> {
   readonly #load: (id: string) => Promise<T | undefined>
   readonly #found = new Map<string, T>()
-  readonly #missing = new Map<string, number>()
   readonly #loading = new Map<string, Promise<T | undefined>>()
 
   constructor(load: (id: string) => Promise<T | undefined>) {
@@ -19,8 +18,6 @@ export class ReadThroughCache<T extends { readonly id: string }> {
   async get(id: string): Promise<T | undefined> {
     const cached = this.#found.get(id)
     if (cached) return cached
-    const missingUntil = this.#missing.get(id)
-    if (missingUntil !== undefined && missingUntil > Date.now()) return undefined
     let loading = this.#loading.get(id)
     if (!loading) {
       loading = this.#fetch(id).finally(() => this.#loading.delete(id))
@@ -35,13 +32,11 @@ export class ReadThroughCache<T extends { readonly id: string }> {
       if (oldest !== undefined) this.#found.delete(oldest)
     }
     this.#found.set(entity.id, entity)
-    this.#missing.delete(entity.id)
   }
 
   async #fetch(id: string): Promise<T | undefined> {
     const entity = await this.#load(id)
     if (entity) this.put(entity)
-    else this.#missing.set(id, Date.now() + NEGATIVE_TTL_MS)
     return entity
   }
 }
