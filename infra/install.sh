@@ -25,6 +25,9 @@ missing_apt_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [[ -d /usr/share/fonts/truetype/nanum ]] || missing+=(fonts-nanum)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  # The cluster topology's load balancer and connection pooler (infra/topology.sh).
+  command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+  command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
   printf '%s\n' "${missing[@]}"
 }
 
@@ -61,7 +64,7 @@ install_apt_packages() {
 # Belt and braces for systems where policy-rc.d is ignored (e.g. systemd): our ports must stay free.
 stop_system_services() {
   if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-    as_root systemctl disable --now redis-server postgresql prometheus >/dev/null 2>&1 || true
+    as_root systemctl disable --now redis-server postgresql prometheus haproxy pgbouncer >/dev/null 2>&1 || true
   fi
   local pid
   # Only the package's own server (Debian starts it on 6379): the stacks' servers (6380, or another

@@ -16,12 +16,14 @@ source "$INFRA_DIR/redis.sh"
 source "$INFRA_DIR/postgres.sh"
 # shellcheck source=services.sh
 source "$INFRA_DIR/services.sh"
+# shellcheck source=topology.sh
+source "$INFRA_DIR/topology.sh"
 
 INFRA_COMPONENTS=(kafka redis postgres)
 
 usage() {
   cat <<'EOF'
-Usage: bash infra/stack.sh <command> [--cluster] [component]
+Usage: bash infra/stack.sh <command> [--cluster | --topology cluster] [component]
 
 Commands:
   install              install what is missing: redis-server, postgresql-15 (apt), the Kafka jars
@@ -38,6 +40,11 @@ Commands:
   --cluster            with start/up: Kafka as three brokers (KRaft, each also a controller),
                        replication factor 3, min.insync.replicas 2 (same as KAFKA_CLUSTER_SIZE=3).
                        stop/status/logs follow the layout that runs; no flag needed.
+  --topology cluster   with up: the production shape on this machine (docs/deployment.md): 3 Kafka
+                       brokers, Redis Cluster of 3 masters + 3 replicas, PgBouncer (transaction pooling)
+                       in front of PostgreSQL, per service 2 API instances (--no-consumer) behind HAProxy
+                       on COUPON_PORT / TIMESALE_PORT (health check /ready) and 2 consumer processes.
+                       stop/down/status follow it without the flag. --topology single is the default.
 
 Components: kafka, redis, postgres, coupon, timesale (logs also: maven); in cluster mode also
 kafka-1, kafka-2, kafka-3 for one broker (e.g. `stop kafka-2`, then `start kafka-2`).
@@ -59,6 +66,10 @@ Environment:
   KAFKA_READY_TIMEOUT  seconds to wait for the broker (90); SERVICES_READY_TIMEOUT (60)
   SERVICE_CONSUMER_NICE  CPU niceness of the services' consumer processes (10; their APIs run at 0)
   JAVA_HOME            Java 17+ to use instead of 'java' on PATH
+  Topology cluster only (external KAFKA_BROKERS / REDIS_URL / DATABASE_URL are ignored there):
+  LOCAL_REDIS_CLUSTER_PORT  first Redis Cluster node (7001; the six nodes on 7001-7006)
+  LOCAL_PGBOUNCER_PORT      PgBouncer (6432)
+  LOCAL_API_PORT            first API instance (3101: coupon 3101-3102, timesale 3103-3104)
 EOF
 }
 
@@ -108,6 +119,8 @@ cmd_stop() {
     return 0
   fi
   comps="$(pick_components coupon timesale "${INFRA_COMPONENTS[@]}" -- "$requested")"
+  # The topology's balancer, services, PgBouncer and Redis Cluster go first, then what every stack has.
+  if [[ -z "$requested" ]] && topology_running; then topology_down; fi
   # Services first: they must not see their dependencies vanish while they still hold work.
   if [[ "$comps" == *coupon* || "$comps" == *timesale* ]]; then
     if [[ -z "$requested" ]]; then services_stop
@@ -123,6 +136,11 @@ cmd_stop() {
 cmd_status() {
   kafka_resolve_layout "$CLUSTER_SIZE" status
   kafka_status
+  if topology_running; then
+    postgres_status
+    topology_status
+    return 0
+  fi
   redis_status
   postgres_status
   services_status
@@ -159,6 +177,12 @@ cmd_reset() {
 }
 
 cmd_up() {
+  if [[ "$TOPOLOGY" == cluster ]]; then
+    # The topology runs its own local nodes only: connection variables of an external stack do not apply.
+    unset KAFKA_BROKERS REDIS_URL DATABASE_URL
+    topology_up
+    return 0
+  fi
   install_all
   cmd_start
   services_start
@@ -181,13 +205,24 @@ take_stack_lock() {
 # Explicit Kafka cluster size for this command: --cluster, else KAFKA_CLUSTER_SIZE, else none (the layout
 # then follows what runs; see kafka_resolve_layout).
 CLUSTER_SIZE="$KAFKA_CLUSTER_SIZE"
+TOPOLOGY=single
 
 main() {
   local cmd="${1:-}" args=() a
   [[ $# -gt 0 ]] && shift
-  for a in "$@"; do
-    if [[ "$a" == --cluster ]]; then CLUSTER_SIZE=3; else args+=("$a"); fi
+  while (( $# > 0 )); do
+    case "$1" in
+      --cluster) CLUSTER_SIZE=3 ;;
+      --topology) TOPOLOGY="${2:-}"; shift ;;
+      --topology=*) TOPOLOGY="${1#--topology=}" ;;
+      *) args+=("$1") ;;
+    esac
+    shift
   done
+  [[ "$TOPOLOGY" == single || "$TOPOLOGY" == cluster ]] ||
+    die stack "unknown topology '$TOPOLOGY' (expected single or cluster)"
+  [[ "$TOPOLOGY" == single || "$cmd" == up ]] ||
+    die stack "--topology cluster goes with 'up' (npm start -- --topology cluster)"
   (( ${#args[@]} <= 1 )) || die stack "too many arguments: ${args[*]}"
   case "$cmd" in
     install | start | stop | reset | up | down) take_stack_lock ;;
