@@ -12,9 +12,12 @@ import { AppError } from '../errors.ts'
 
 /**
  * Redis error replies whose first word (the RESP error code) means "not now": the server is loading its
- * data, busy with a script, read-only during a failover, or out of memory.
+ * data, busy with a script, read-only during a failover, or out of memory; or, on Redis Cluster, a
+ * redirection the client could not follow while a replica takes over from a failed master.
  */
 const REDIS_TRANSIENT_REPLIES = new Set([
+  'MOVED',
+  'ASK',
   'LOADING',
   'BUSY',
   'TRYAGAIN',

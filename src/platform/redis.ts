@@ -86,7 +86,10 @@ function createCluster(options: RedisOptions, name: string): Cluster {
       commandTimeout: COMMAND_TIMEOUT_MS,
     },
     enableOfflineQueue: true,
-    enableAutoPipelining: true,
+    // Off on a cluster: ioredis follows a MOVED / ASK redirection for a pipeline only when every command
+    // in it got the same one, so an automatic pipeline mixing slots surfaces MOVED to callers during a
+    // failover. Commands still share one connection per node without waiting for each other.
+    enableAutoPipelining: false,
     // A failover (a replica promoted) takes the cluster's node timeout plus an election; commands for the
     // lost master's slots wait for the new slot map this long between attempts, then fail retryably.
     retryDelayOnFailover: 200,
