@@ -173,7 +173,7 @@ cmd_reset() {
   if kafka_any_running 3; then kafka_layout 3; kafka_stop; fi
   log stack "deleting local data and logs under ${LOCAL_DIR#"$ROOT_DIR"/} (the Kafka jars are kept)"
   rm -rf "$KAFKA_HOME/data" "$KAFKA_HOME/config" "$KAFKA_HOME/cluster" "$KAFKA_HOME/logs" \
-    "$REDIS_DIR" "$PG_DIR" "$LOG_DIR" "$RUN_DIR"
+    "$REDIS_DIR" "$PG_DIR" "$LOG_DIR" "$RUN_DIR" "$REDIS_CLUSTER_DIR" "$PGBOUNCER_DIR" "$HAPROXY_DIR"
 }
 
 cmd_up() {

@@ -11,6 +11,8 @@ export interface Answer {
   readonly requestId: string | undefined
   /** When the request was sent, in ms since the burst started. */
   readonly sentAtMs: number
+  /** When its answer (or failure) came, in ms since the burst started. */
+  readonly answeredAtMs: number
 }
 
 export interface BurstOptions {
@@ -26,7 +28,12 @@ export interface BurstOptions {
   readonly timeoutMs?: number
 }
 
-async function issue(options: BurstOptions, userId: string, sentAtMs: number): Promise<Answer> {
+async function issue(
+  options: BurstOptions,
+  userId: string,
+  started: number,
+  sentAtMs: number,
+): Promise<Answer> {
   try {
     const response = await fetch(options.url, {
       method: 'POST',
@@ -41,10 +48,12 @@ async function issue(options: BurstOptions, userId: string, sentAtMs: number): P
       code: typeof body.code === 'string' ? body.code : undefined,
       requestId: typeof body.requestId === 'string' ? body.requestId : undefined,
       sentAtMs,
+      answeredAtMs: Math.round(performance.now() - started),
     }
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error'
-    return { userId, status: 0, code: name, requestId: undefined, sentAtMs }
+    const answeredAtMs = Math.round(performance.now() - started)
+    return { userId, status: 0, code: name, requestId: undefined, sentAtMs, answeredAtMs }
   }
 }
 
@@ -61,7 +70,7 @@ export async function burst(options: BurstOptions): Promise<Answer[]> {
     while (inFlight >= options.concurrency) await new Promise<void>((resolve) => (freed = resolve))
     inFlight += 1
     answers.push(
-      issue(options, userId, Math.round(performance.now() - started)).finally(() => {
+      issue(options, userId, started, Math.round(performance.now() - started)).finally(() => {
         inFlight -= 1
         freed?.()
       }),
