@@ -32,7 +32,14 @@ export interface StoredFacts {
   /** requestId → recorded and published outcome of every settled v3 request. */
   readonly settled: ReadonlyMap<string, Outcome>
   /** Whether Redis holds exactly what PostgreSQL holds, and the numbers that say so. */
-  readonly redis: { readonly agrees: boolean; readonly detail: string }
+  readonly redis: {
+    readonly agrees: boolean
+    readonly detail: string
+    /** Users Redis still marks as having a request in flight (coupon `pending`; none for time sales). */
+    readonly pendingUsers: readonly string[]
+    /** `agrees`, leaving those marks aside. */
+    readonly agreesBesidesPending: boolean
+  }
 }
 
 export interface FlowDriver {
@@ -124,11 +131,12 @@ export const couponFlow: FlowDriver = {
       [id],
     )
     const tag = `{c:${id}}`
-    const [holders, pending, reservations] = await Promise.all([
+    const [holders, pendingUsers, reservations] = await Promise.all([
       redis.hgetall(`${tag}:holders`),
-      redis.hlen(`${tag}:pending`),
+      redis.hkeys(`${tag}:pending`),
       redis.hlen(`${tag}:outcomes`),
     ])
+    const pending = pendingUsers.length
     const inPostgres = new Map(coupons.rows.map((r) => [r.user_id, r.request_id]))
     const onlyRedis = Object.entries(holders).filter(([user, request]) => inPostgres.get(user) !== request)
     const onlyPostgres = [...inPostgres].filter(([user, request]) => holders[user] !== request)
@@ -146,6 +154,8 @@ export const couponFlow: FlowDriver = {
       ),
       redis: {
         agrees: onlyRedis.length === 0 && onlyPostgres.length === 0 && pending === 0 && reservations === 0,
+        pendingUsers,
+        agreesBesidesPending: onlyRedis.length === 0 && onlyPostgres.length === 0 && reservations === 0,
         detail:
           `holders ${Object.keys(holders).length} vs coupons ${coupons.rows.length} ` +
           `(${onlyRedis.length} only in Redis, ${onlyPostgres.length} only in PostgreSQL); ` +
@@ -234,6 +244,12 @@ export const timesaleFlow: FlowDriver = {
     const usersDiffer =
       [...granted].filter(([user, n]) => view.users[user] !== n).length +
       Object.keys(view.users).filter((user) => !granted.has(user)).length
+    const agrees =
+      view.sold === units &&
+      view.reservations === orders.rows.length &&
+      view.reservedUnits === units &&
+      usersDiffer === 0 &&
+      view.outcomes === 0
     return {
       total: row.total,
       recorded: row.recorded,
@@ -247,12 +263,9 @@ export const timesaleFlow: FlowDriver = {
         ]),
       ),
       redis: {
-        agrees:
-          view.sold === units &&
-          view.reservations === orders.rows.length &&
-          view.reservedUnits === units &&
-          usersDiffer === 0 &&
-          view.outcomes === 0,
+        agrees,
+        pendingUsers: [],
+        agreesBesidesPending: agrees,
         detail:
           `sold ${view.sold} vs ${units} units; reservations ${view.reservations} vs ${orders.rows.length} orders ` +
           `(${view.reservedUnits} units); ${usersDiffer} users differ; open outcomes ${view.outcomes}; ` +

@@ -25,6 +25,7 @@ describe('cluster topology under faults', { skip: skipUnlessTopology }, () => {
         // 502: their outcome is unknown to the client, which is why these are tolerated here and nowhere
         // else. New requests go to the other instance at once (HAProxy retries a refused connection).
         tolerated: [0, 502],
+        unansweredMayLeavePending: true,
         async fault({ note }) {
           const pid = pidOf(`${flow.name}-api-1`)
           await killHard(pid)

@@ -36,6 +36,12 @@ export interface TopologyScenario {
   readonly fault: (context: FaultContext) => Promise<void>
   /** Answers besides 202/409/503 that the fault may cause, e.g. HAProxy's 502 for requests in flight. */
   readonly tolerated?: readonly number[]
+  /**
+   * The fault kills an API instance between a request's accept script and its answer: the user's
+   * pending mark stays in Redis (treated as abandoned after 60 s). Such marks are allowed for users whose
+   * request got a tolerated non-answer, and only for them.
+   */
+  readonly unansweredMayLeavePending?: boolean
 }
 
 export interface TopologyResult {
@@ -158,6 +164,19 @@ export async function runTopologyScenario(options: TopologyScenario): Promise<To
             : `${unexpected.length} answers were ${JSON.stringify(countAnswers(unexpected))}`,
       },
     ]
+    if (options.unansweredMayLeavePending) {
+      const tolerated = new Set(options.tolerated ?? [])
+      const unanswered = new Set(answers.filter((a) => tolerated.has(a.status)).map((a) => a.userId))
+      const stray = facts.redis.pendingUsers.filter((user) => !unanswered.has(user))
+      const index = checks.findIndex((check) => check.name === 'Redis = PostgreSQL')
+      checks[index] = {
+        name: 'Redis = PostgreSQL',
+        ok: facts.redis.agreesBesidesPending && stray.length === 0,
+        detail:
+          `${facts.redis.detail}; ${facts.redis.pendingUsers.length - stray.length} pending marks of requests ` +
+          `the killed instance never answered, ${stray.length} of others`,
+      }
+    }
     const acceptedSet = new Set(accepted)
     const failed: Record<string, number> = {}
     for (const id of accepted) {
