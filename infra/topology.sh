@@ -218,12 +218,17 @@ topology_services_start() {
   done
 }
 
+# All at once: each drains its work on SIGTERM, and one after the other they would add up.
 topology_services_stop() {
-  local name pid
+  local name pid waits=()
   for name in $(topology_processes); do
-    if pid="$(topology_proc_pid "$name")"; then stop_pid "$name" "$pid" "${SERVICES_STOP_TIMEOUT:-30}"; log "$name" "stopped"; fi
-    rm -f "$(pid_file "$name")"
+    if pid="$(topology_proc_pid "$name")"; then
+      (stop_pid "$name" "$pid" "${SERVICES_STOP_TIMEOUT:-30}" && log "$name" "stopped") &
+      waits+=($!)
+    fi
   done
+  (( ${#waits[@]} == 0 )) || wait "${waits[@]}" || true
+  for name in $(topology_processes); do rm -f "$(pid_file "$name")"; done
 }
 
 # ---------------------------------------------------------------- HAProxy
