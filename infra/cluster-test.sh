@@ -3,8 +3,8 @@
 # The fault suite of the cluster topology (`npm run test:cluster`). It starts the topology of
 # infra/topology.sh from scratch on a stack of its own (LOCAL_DIR .local/cluster-test, every port derived
 # from CLUSTER_TEST_PORT_BASE), prints how long that took and the memory it uses, runs test/cluster/*.test.ts
-# one file at a time (cross-instance answers, the seed burst per strategy through HAProxy, v3 bursts under
-# faults), prints the scenario summaries, and stops the topology even on failure.
+# one file at a time (the Redis Cluster client, cross-instance answers, the seed burst per strategy through
+# HAProxy, v3 bursts under faults), prints the scenario summaries, and stops the topology even on failure.
 #   bash infra/cluster-test.sh [test files, default test/cluster/*.test.ts]
 # Environment: CLUSTER_TEST_LOCAL_DIR (.local/cluster-test), CLUSTER_TEST_PORT_BASE (31000: Kafka +92/+94/+96,
 # controllers +93/+95/+97, PostgreSQL +433, PgBouncer +432, Redis Cluster +1..+6, API instances +101..+104,
@@ -63,7 +63,7 @@ export CHAOS_REPORT="$LOG_DIR/cluster-report.txt"
 : >"$CHAOS_REPORT"
 rc=0
 files=("$@")
-(( ${#files[@]} > 0 )) || files=(test/cluster/instances.test.ts test/cluster/bursts.test.ts test/cluster/faults.test.ts)
+(( ${#files[@]} > 0 )) || files=(test/cluster/redis-cluster.test.ts test/cluster/instances.test.ts test/cluster/bursts.test.ts test/cluster/faults.test.ts)
 log cluster-test "node --test ${files[*]}"
 "$ROOT_DIR/node_modules/.bin/node" --test --test-concurrency=1 --test-timeout=300000 "${files[@]}" || rc=$?
 
