@@ -98,9 +98,9 @@ redis_cluster_status() {
   for id in 1 2 3 4 5 6; do
     if pid="$(redis_node_pid "$id")"; then
       role="$(redis_node_cli "$id" role 2>/dev/null | head -n1)"
-      printf '%-14s running   pid %-7s 127.0.0.1:%s %s\n' "redis-$id" "$pid" "$(redis_node_port "$id")" "$role"
+      printf '%-19s running   pid %-7s 127.0.0.1:%s %s\n' "redis-$id" "$pid" "$(redis_node_port "$id")" "$role"
     else
-      printf '%-14s stopped   %-11s 127.0.0.1:%s\n' "redis-$id" "" "$(redis_node_port "$id")"
+      printf '%-19s stopped   %-11s 127.0.0.1:%s\n' "redis-$id" "" "$(redis_node_port "$id")"
     fi
   done
 }
@@ -162,7 +162,7 @@ topology_processes() {
   done
 }
 api_port() { # api_port coupon-api-2 -> 3102
-  local name="$1" service="${1%%-*}" i="${1##*-}"
+  local service="${1%%-*}" i="${1##*-}"
   [[ "$service" == coupon ]] && printf '%s' $(( LOCAL_API_PORT + i - 1 )) ||
     printf '%s' $(( LOCAL_API_PORT + TOPOLOGY_INSTANCES + i - 1 ))
 }
@@ -316,16 +316,16 @@ topology_down() {
 topology_status() {
   local name pid
   redis_cluster_status
-  if pid="$(pgbouncer_pid)"; then printf '%-14s running   pid %-7s 127.0.0.1:%s\n' pgbouncer "$pid" "$LOCAL_PGBOUNCER_PORT"
-  else printf '%-14s stopped   %-11s 127.0.0.1:%s\n' pgbouncer "" "$LOCAL_PGBOUNCER_PORT"; fi
+  if pid="$(pgbouncer_pid)"; then printf '%-19s running   pid %-7s 127.0.0.1:%s\n' pgbouncer "$pid" "$LOCAL_PGBOUNCER_PORT"
+  else printf '%-19s stopped   %-11s 127.0.0.1:%s\n' pgbouncer "" "$LOCAL_PGBOUNCER_PORT"; fi
   for name in $(topology_processes); do
     local where="consumer"
     [[ "$name" == *-api-* ]] && where="http://127.0.0.1:$(api_port "$name")"
     if pid="$(topology_proc_pid "$name")"; then printf '%-19s running   pid %-7s %s\n' "$name" "$pid" "$where"
     else printf '%-19s stopped   %-11s %s\n' "$name" "" "$where"; fi
   done
-  if pid="$(haproxy_pid)"; then printf '%-14s running   pid %-7s :%s :%s\n' haproxy "$pid" "$COUPON_PORT" "$TIMESALE_PORT"
-  else printf '%-14s stopped   %-11s :%s :%s\n' haproxy "" "$COUPON_PORT" "$TIMESALE_PORT"; fi
+  if pid="$(haproxy_pid)"; then printf '%-19s running   pid %-7s :%s :%s\n' haproxy "$pid" "$COUPON_PORT" "$TIMESALE_PORT"
+  else printf '%-19s stopped   %-11s :%s :%s\n' haproxy "" "$COUPON_PORT" "$TIMESALE_PORT"; fi
 }
 
 topology_summary() {
