@@ -29,6 +29,23 @@ describe('config', () => {
     assert.equal(config.redis.url, 'redis://127.0.0.1:6380')
   })
 
+  it('reads Redis Cluster nodes and a separate migration URL; single node and DATABASE_URL otherwise', () => {
+    const single = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/app' })
+    assert.deepEqual(single.redis.clusterNodes, [])
+    assert.equal(single.postgres.migrationUrl, 'postgres://u:p@db:5432/app')
+    const cluster = loadConfig({
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7000',
+      DATABASE_URL: 'postgres://u:p@pgbouncer:6432/app',
+      MIGRATION_DATABASE_URL: 'postgres://u:p@db:5432/app',
+    })
+    assert.deepEqual(cluster.redis.clusterNodes, ['10.0.0.1:7000', '10.0.0.2:7000'])
+    assert.equal(cluster.postgres.url, 'postgres://u:p@pgbouncer:6432/app')
+    assert.equal(cluster.postgres.migrationUrl, 'postgres://u:p@db:5432/app')
+    assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1' }), /REDIS_CLUSTER_NODES/)
+    // A brace in the prefix would become the hash tag of every key and put all of them in one slot.
+    assert.throws(() => loadConfig({ REDIS_KEY_PREFIX: '{app}:' }), /REDIS_KEY_PREFIX/)
+  })
+
   it('returns a deeply frozen object', () => {
     const config = loadConfig({})
     assert.ok(Object.isFrozen(config))
