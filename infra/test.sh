@@ -29,7 +29,8 @@ log test "tests"
 if (($# > 0)); then
   node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-300000}" "$@"
 else
-  # Every test file except the fault-injection suite, which needs a stack of its own (npm run test:chaos).
-  mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/chaos/*' | sort)
+  # Every test file except the fault suites, which need stacks of their own (npm run test:chaos,
+  # npm run test:cluster).
+  mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/chaos/*' -not -path 'test/cluster/*' | sort)
   node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"
 fi
