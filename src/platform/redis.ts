@@ -101,6 +101,21 @@ function createCluster(options: RedisOptions, name: string): Cluster {
   })
 }
 
+/**
+ * A second connection with the same settings, named `name`, without automatic pipelining: for a
+ * subscriber, which can do nothing else while it listens. On a cluster, a client of the same cluster
+ * (PUBLISH reaches subscribers on every node).
+ */
+export function duplicateRedis(redis: Redis, name: string): Redis {
+  if (redis instanceof Cluster) {
+    return redis.duplicate(undefined, {
+      redisOptions: { ...redis.options.redisOptions, connectionName: name },
+      enableAutoPipelining: false,
+    })
+  }
+  return redis.duplicate({ connectionName: name, enableAutoPipelining: false })
+}
+
 /** A Lua script file: `<name>-<numberOfKeys>.lua`, as in `reserve-coupon-4.lua`. */
 export interface ScriptFile {
   readonly name: string

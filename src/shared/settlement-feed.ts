@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.ts'
-import type { Redis } from '../platform/redis.ts'
+import { duplicateRedis, type Redis } from '../platform/redis.ts'
 
 /**
  * The Redis pub/sub channel on which a promotion's settled requests are announced:
@@ -104,10 +104,7 @@ export class SettlementFeed {
 
   #connection(): Redis {
     if (this.#subscriber) return this.#subscriber
-    const subscriber = this.#redis.duplicate({
-      connectionName: 'settlement-feed',
-      enableAutoPipelining: false,
-    })
+    const subscriber = duplicateRedis(this.#redis, 'settlement-feed')
     subscriber.on('error', (error: Error) => this.#logger.debug({ err: error }, 'settlement feed error'))
     subscriber.on('message', (name: string, message: string) => {
       const channel = this.#channels.get(name)
