@@ -67,13 +67,22 @@ export class CouponService {
   }
 
   async requestStatus(requestId: string): Promise<RequestStatus> {
-    const outcome = await this.#deps.repository.findOutcome(requestId)
-    if (outcome) {
+    const settled = async () => {
+      const outcome = await this.#deps.repository.findOutcome(requestId)
+      if (!outcome) return undefined
       const { acceptedAt: _, settledAt, ...rest } = outcome
       return { ...rest, updatedAt: settledAt.toISOString() }
     }
+    const outcome = await settled()
+    if (outcome) return outcome
     const pending = await this.#deps.index.find(requestId)
-    if (!pending) throw new AppError('REQUEST_NOT_FOUND')
+    if (!pending) {
+      // A consumer may have settled it between the two reads: PostgreSQL has the outcome before the index
+      // entry goes, so a second look there cannot miss it.
+      const late = await settled()
+      if (late) return late
+      throw new AppError('REQUEST_NOT_FOUND')
+    }
     return {
       requestId,
       status: 'PENDING',

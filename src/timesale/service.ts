@@ -78,8 +78,9 @@ export class TimeSaleService {
   }
 
   async requestStatus(requestId: string): Promise<RequestStatus> {
-    const outcome = await this.#deps.requests.findOutcome(requestId)
-    if (outcome) {
+    const settled = async (): Promise<RequestStatus | undefined> => {
+      const outcome = await this.#deps.requests.findOutcome(requestId)
+      if (!outcome) return undefined
       return {
         requestId,
         status: outcome.status,
@@ -92,8 +93,16 @@ export class TimeSaleService {
         updatedAt: outcome.settledAt.toISOString(),
       }
     }
+    const outcome = await settled()
+    if (outcome) return outcome
     const queued = await this.#deps.index.find(requestId)
-    if (!queued) throw new AppError('REQUEST_NOT_FOUND')
+    if (!queued) {
+      // A consumer may have settled it between the two reads: PostgreSQL has the outcome before the index
+      // entry goes, so a second look there cannot miss it.
+      const late = await settled()
+      if (late) return late
+      throw new AppError('REQUEST_NOT_FOUND')
+    }
     return {
       requestId,
       status: 'QUEUED',
