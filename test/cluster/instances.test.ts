@@ -5,6 +5,7 @@ import { createPool } from '../../src/platform/postgres.ts'
 import { couponFlow, timesaleFlow } from '../chaos/flows.ts'
 import { userIds } from '../coupon/fixtures.ts'
 import { post } from '../helpers/http.ts'
+import { streamUntil } from '../helpers/sse.ts'
 import { instanceUrl, skipUnlessTopology, topologyConfig } from './topology.ts'
 
 const TABLES = { coupon: 'coupon_policies', timesale: 'time_sales' } as const
@@ -12,7 +13,8 @@ const TABLES = { coupon: 'coupon_policies', timesale: 'time_sales' } as const
 /**
  * Two API instances are one service: a promotion created through instance 1 is served by instance 2 at
  * once, whichever strategy is asked, even when instance 2 had answered 404 for that very id a moment
- * before (a cached miss would keep answering 404).
+ * before (a cached miss would keep answering 404); and a request accepted by one is followed to its end
+ * on the other.
  */
 describe('cluster topology: create on one instance, request on the other', {
   skip: skipUnlessTopology,
@@ -50,6 +52,15 @@ describe('cluster topology: create on one instance, request on the other', {
         const v1 = await post(flow.requestUrl(b, id).replace('v3', 'v1'), flow.requestBody(id, user1))
         assert.equal(v3.status, 202, `v3 on the other instance: ${JSON.stringify(v3.body)}`)
         assert.equal(v1.status, 201, `v1 on the other instance: ${JSON.stringify(v1.body)}`)
+        // The result stream of the request accepted on instance 2, opened on instance 1, ends with the
+        // outcome a consumer process settled (the settlement signal crosses processes via Redis pub/sub).
+        const requestId = String(v3.body.requestId)
+        const events = await streamUntil<{ status: string }>(
+          `${a}${flow.apiPrefix}/${flow.name === 'coupon' ? 'requests' : 'orders/requests'}/${requestId}/events`,
+          (data) => !['PENDING', 'QUEUED', 'PROCESSING'].includes(data.status),
+          { timeoutMs: 30_000 },
+        )
+        assert.equal(events.at(-1)?.data.status, flow.name === 'coupon' ? 'ISSUED' : 'COMPLETED')
       }
     })
   }
