@@ -7,7 +7,7 @@
 # HAProxy, v3 bursts under faults), prints the scenario summaries, and stops the topology even on failure.
 #   bash infra/cluster-test.sh [test files, default test/cluster/*.test.ts]
 # Environment: CLUSTER_TEST_LOCAL_DIR (.local/cluster-test), CLUSTER_TEST_PORT_BASE (31000: Kafka +92/+94/+96,
-# controllers +93/+95/+97, PostgreSQL +433, PgBouncer +432, Redis Cluster +1..+6, API instances +101..+104,
+# controllers +93/+95/+97, PostgreSQL +433, PgBouncer +432, Redis Cluster +1..+6 (bus +11..+16), API instances +101..+104,
 # HAProxy +301 (coupon) and +303 (timesale)), CLUSTER_TEST_KEEP=1 leaves the topology running afterwards,
 # CHAOS_FLOWS=coupon|timesale limits the fault scenarios to one flow.
 set -euo pipefail
@@ -16,7 +16,7 @@ base="${CLUSTER_TEST_PORT_BASE:-31000}"
 export LOCAL_DIR="${CLUSTER_TEST_LOCAL_DIR:-.local/cluster-test}"
 export LOCAL_KAFKA_PORT=$((base + 92)) LOCAL_KAFKA_CONTROLLER_PORT=$((base + 93))
 export LOCAL_PG_PORT=$((base + 433)) LOCAL_PGBOUNCER_PORT=$((base + 432)) LOCAL_REDIS_PORT=$((base + 380))
-export LOCAL_REDIS_CLUSTER_PORT=$((base + 1)) LOCAL_API_PORT=$((base + 101))
+export LOCAL_REDIS_CLUSTER_PORT=$((base + 1)) LOCAL_REDIS_CLUSTER_BUS_PORT=$((base + 11)) LOCAL_API_PORT=$((base + 101))
 export COUPON_PORT=$((base + 301)) TIMESALE_PORT=$((base + 303))
 export KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 # The suite kills these components: they are always the topology's own, never external ones.

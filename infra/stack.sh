@@ -68,6 +68,7 @@ Environment:
   JAVA_HOME            Java 17+ to use instead of 'java' on PATH
   Topology cluster only (external KAFKA_BROKERS / REDIS_URL / DATABASE_URL are ignored there):
   LOCAL_REDIS_CLUSTER_PORT  first Redis Cluster node (7001; the six nodes on 7001-7006)
+  LOCAL_REDIS_CLUSTER_BUS_PORT  their cluster bus ports (first one; default LOCAL_REDIS_CLUSTER_PORT + 10000)
   LOCAL_PGBOUNCER_PORT      PgBouncer (6432)
   LOCAL_API_PORT            first API instance (3101: coupon 3101-3102, timesale 3103-3104)
 EOF
