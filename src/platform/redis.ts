@@ -17,9 +17,9 @@ export interface RedisOptions {
   readonly keyPrefix: string
   /**
    * Seed nodes of a Redis Cluster as `host:port`, e.g. `["10.0.0.1:7000", "10.0.0.2:7000"]`; empty for a
-   * single node. The client learns the rest of the cluster (slots, replicas) from them.
+   * single node (also when absent). The client learns the rest of the cluster (slots, replicas) from them.
    */
-  readonly clusterNodes: readonly string[]
+  readonly clusterNodes?: readonly string[]
 }
 
 const COMMAND_TIMEOUT_MS = 5_000
@@ -36,8 +36,9 @@ const CONNECT_TIMEOUT_MS = 5_000
  * failed, and re-sends a script's source with `EVAL` on `NOSCRIPT` from whichever node answered so.
  */
 export function createRedis(options: RedisOptions, name = 'promotion', logger?: Logger): Redis {
-  const redis =
-    options.clusterNodes.length > 0 ? createCluster(options, name) : createSingleNode(options, name)
+  const redis = options.clusterNodes?.length
+    ? createCluster(options.clusterNodes, options, name)
+    : createSingleNode(options, name)
   // Without a listener ioredis prints every connection error; commands fail on their own either way.
   let reported = false
   redis.on('error', (error: Error) => {
@@ -72,8 +73,8 @@ function createSingleNode(options: RedisOptions, name: string): SingleNodeRedis 
   })
 }
 
-function createCluster(options: RedisOptions, name: string): Cluster {
-  const nodes = options.clusterNodes.map((node) => {
+function createCluster(seeds: readonly string[], options: RedisOptions, name: string): Cluster {
+  const nodes = seeds.map((node) => {
     const at = node.lastIndexOf(':')
     return { host: node.slice(0, at), port: Number(node.slice(at + 1)) }
   })
