@@ -79,10 +79,11 @@ redis_cluster_start() {
 }
 
 redis_cluster_ok() {
-  local id
+  local id info
   for id in 1 2 3 4 5 6; do
     redis_node_pid "$id" >/dev/null || continue
-    redis_node_cli "$id" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+    info="$(redis_node_cli "$id" cluster info 2>/dev/null)" || return 1
+    [[ "$info" == *cluster_state:ok* ]] || return 1
   done
 }
 
@@ -102,7 +103,8 @@ redis_cluster_status() {
   local id pid role
   for id in 1 2 3 4 5 6; do
     if pid="$(redis_node_pid "$id")"; then
-      role="$(redis_node_cli "$id" role 2>/dev/null | head -n1)"
+      role="$(redis_node_cli "$id" role 2>/dev/null)" || role=""
+      role="${role%%$'\n'*}"
       printf '%-19s running   pid %-7s 127.0.0.1:%s %s\n' "redis-$id" "$pid" "$(redis_node_port "$id")" "$role"
     else
       printf '%-19s stopped   %-11s 127.0.0.1:%s\n' "redis-$id" "" "$(redis_node_port "$id")"
