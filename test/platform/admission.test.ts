@@ -226,7 +226,7 @@ describe('admission control on the time-sale service', () => {
     const text = await (await fetch(`${service.url}/metrics`)).text()
     assert.match(
       text,
-      /http_requests_shed_total\{route="\/api\/timesales\/:id\/orders",reason="inFlight",service="timesale"\} 1/,
+      /http_requests_shed_total\{route="\/api\/timesales\/:id\/orders",reason="inFlight",service="timesale",instance="[^"]+"\} 1/,
     )
     slow.destroy()
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -283,7 +283,7 @@ describe('admission control: producer backlog', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' })
     assert.match(
       metrics.body,
-      /http_requests_shed_total\{route="\/api\/things",reason="healthCheck",service="test"\} 1/,
+      /http_requests_shed_total\{route="\/api\/things",reason="healthCheck",service="test",instance="[^"]+"\} 1/,
     )
     backlog = 0
     await new Promise((resolve) => setTimeout(resolve, 50))
