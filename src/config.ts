@@ -70,7 +70,10 @@ const schema = z.object({
    */
   ADMIN_TOKEN: z.string().default(''),
 
-  /** e.g. `localhost:9092` or `k1:9092,k2:9092,k3:9092` */
+  /**
+   * e.g. `localhost:9092` or `k1:9092,k2:9092,k3:9092`. Unset: `localhost:$LOCAL_KAFKA_PORT` (see
+   * {@link localStackDefaults}).
+   */
   KAFKA_BROKERS: brokerList.default(['localhost:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('promotion-system'),
   /** Consumer group of the coupon service. */
@@ -105,7 +108,7 @@ const schema = z.object({
   /** Whether `coupon` / `timesale` processes run their Kafka consumer next to the API. */
   CONSUMER_ENABLED: boolean.default(true),
 
-  /** e.g. `redis://127.0.0.1:6380` */
+  /** e.g. `redis://127.0.0.1:6380`. Unset: `redis://127.0.0.1:$LOCAL_REDIS_PORT`. */
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6380'),
   /**
    * Redis Cluster seed nodes, e.g. `10.0.0.1:7000,10.0.0.2:7000`; when set, the services use Redis Cluster
@@ -129,7 +132,7 @@ const schema = z.object({
     .regex(/^[^{}]*$/, 'must not contain "{" or "}" (Redis Cluster hash tags)')
     .default(''),
 
-  /** e.g. `postgres://promotion:promotion@127.0.0.1:5433/promotion` */
+  /** e.g. `postgres://promotion:promotion@127.0.0.1:5433/promotion`. Unset: same on `$LOCAL_PG_PORT`. */
   DATABASE_URL: url(['postgres', 'postgresql']).default(
     'postgres://promotion:promotion@127.0.0.1:5433/promotion',
   ),
@@ -160,6 +163,40 @@ const schema = z.object({
 })
 
 type Env = z.infer<typeof schema>
+
+/**
+ * Ports of the local stack (`infra/lib.sh`, docs/infra.md "Isolated stacks"). When set, they decide the
+ * defaults of KAFKA_BROKERS, REDIS_URL and DATABASE_URL, so every entry point (services, CLI, bench,
+ * tests) reaches the same stack; an explicit URL still wins.
+ */
+const localPorts = z.object({
+  LOCAL_KAFKA_PORT: port.optional(),
+  LOCAL_REDIS_PORT: port.optional(),
+  LOCAL_PG_PORT: port.optional(),
+})
+
+/**
+ * The connection defaults that follow from `LOCAL_KAFKA_PORT`, `LOCAL_REDIS_PORT` and `LOCAL_PG_PORT`
+ * (each only when its port is set). Empty strings count as unset. Throws {@link ConfigError} on a bad port.
+ */
+export function localStackDefaults(
+  env: Record<string, string | undefined>,
+): Partial<Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'DATABASE_URL', string>> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = localPorts.safeParse(present)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+  const { LOCAL_KAFKA_PORT: kafka, LOCAL_REDIS_PORT: redis, LOCAL_PG_PORT: pg } = parsed.data
+  return {
+    ...(kafka === undefined ? {} : { KAFKA_BROKERS: `localhost:${kafka}` }),
+    ...(redis === undefined ? {} : { REDIS_URL: `redis://127.0.0.1:${redis}` }),
+    ...(pg === undefined ? {} : { DATABASE_URL: `postgres://promotion:promotion@127.0.0.1:${pg}/promotion` }),
+  }
+}
 
 export interface KafkaConfig {
   readonly brokers: readonly string[]
@@ -236,7 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   )
-  const parsed = schema.safeParse(present)
+  const parsed = schema.safeParse({ ...localStackDefaults(env), ...present })
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
@@ -292,9 +329,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   })
 }
 
-/** Names and defaults of the variables, for `--help` and the README. */
-export function describeEnv(): Array<{ name: string; default: string }> {
-  const defaults: Record<string, unknown> = schema.parse({})
+/**
+ * Names and defaults of the variables, for `--help` and the README. The connection defaults follow the
+ * `LOCAL_*_PORT` variables of `env` (see {@link localStackDefaults}).
+ */
+export function describeEnv(
+  env: Record<string, string | undefined> = process.env,
+): Array<{ name: string; default: string }> {
+  const defaults: Record<string, unknown> = schema.parse(localStackDefaults(env))
   // Every variable, including those without a default of their own (listed as empty).
   return Object.keys(schema.shape).map((name) => {
     const value = defaults[name] ?? ''

@@ -46,6 +46,25 @@ describe('config', () => {
     assert.throws(() => loadConfig({ REDIS_KEY_PREFIX: '{app}:' }), /REDIS_KEY_PREFIX/)
   })
 
+  it('derives the connection defaults from LOCAL_*_PORT; explicit URLs still win', () => {
+    const local = loadConfig({ LOCAL_KAFKA_PORT: '29092', LOCAL_REDIS_PORT: '26380', LOCAL_PG_PORT: '25433' })
+    assert.deepEqual(local.kafka.brokers, ['localhost:29092'])
+    assert.equal(local.redis.url, 'redis://127.0.0.1:26380')
+    assert.equal(local.postgres.url, 'postgres://promotion:promotion@127.0.0.1:25433/promotion')
+    const explicit = loadConfig({
+      LOCAL_KAFKA_PORT: '29092',
+      LOCAL_REDIS_PORT: '26380',
+      LOCAL_PG_PORT: '25433',
+      KAFKA_BROKERS: 'k1:9092',
+      REDIS_URL: 'redis://r:6379',
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+    })
+    assert.deepEqual(explicit.kafka.brokers, ['k1:9092'])
+    assert.equal(explicit.redis.url, 'redis://r:6379')
+    assert.equal(explicit.postgres.url, 'postgres://u:p@db:5432/x')
+    assert.throws(() => loadConfig({ LOCAL_PG_PORT: 'x' }), /LOCAL_PG_PORT/)
+  })
+
   it('returns a deeply frozen object', () => {
     const config = loadConfig({})
     assert.ok(Object.isFrozen(config))

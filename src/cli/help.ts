@@ -17,7 +17,11 @@ export const helpCommand: Command = {
       seen.add(command)
       lines.push(`  ${command.usage.padEnd(52)} ${command.summary}`)
     }
-    lines.push('', 'Environment (default):')
+    lines.push(
+      '',
+      'Environment (default; LOCAL_KAFKA_PORT, LOCAL_REDIS_PORT and LOCAL_PG_PORT, when set, move the',
+      'connection defaults to that local stack, see docs/infra.md "Isolated stacks"):',
+    )
     for (const { name, default: value } of describeEnv())
       lines.push(`  ${name.padEnd(34)} ${value || '(empty)'}`)
     console.log(lines.join('\n'))
