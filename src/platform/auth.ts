@@ -42,8 +42,14 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
   }
-  const subject = (payload: { sub?: string | undefined }): string => {
-    if (!payload.sub) throw new errors.JWTClaimValidationFailed('missing sub', {}, 'sub', 'missing')
+  const subject = (payload: { sub?: unknown }): string => {
+    if (payload.sub === undefined || payload.sub === '') {
+      throw new errors.JWTClaimValidationFailed('missing sub', {}, 'sub', 'missing')
+    }
+    // RFC 7519 §4.1.2: `sub` is a StringOrURI, i.e. a JSON string; a number such as 1001 is not a subject.
+    if (typeof payload.sub !== 'string') {
+      throw new errors.JWTClaimValidationFailed('sub is not a string', {}, 'sub', 'check_failed')
+    }
     // The subject becomes the user id: it must follow the user-id rule, and is normalised like a body's.
     if (!isUserId(payload.sub)) {
       throw new errors.JWTClaimValidationFailed('sub is not a user id', {}, 'sub', 'check_failed')
@@ -81,7 +87,8 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i
  * - no `Authorization: Bearer` → 401 `AUTH_REQUIRED`; an expired token → 401 `AUTH_TOKEN_EXPIRED`; any
  *   other bad token (signature, algorithm, issuer, audience, no `sub`) → 401 `AUTH_TOKEN_INVALID`, each
  *   with a `WWW-Authenticate` challenge (RFC 6750);
- * - the user is the token's `sub` (normalised; a `sub` that is not a user id → 401 `AUTH_TOKEN_INVALID`): a
+ * - the user is the token's `sub` (normalised; a `sub` that is not a user id, or not a JSON string (RFC 7519
+ *   §4.1.2: `"sub": 1001` is refused), → 401 `AUTH_TOKEN_INVALID`): a
  *   body without `userId` gets it, a body with another `userId` → 403 `USER_MISMATCH` (`1001`, `"1001"` and
  *   a UUID in either case name one user).
  * The OpenAPI document shows the `userToken` scheme on these routes (optional while auth is off).

@@ -31,6 +31,17 @@ function token(
     .sign(new TextEncoder().encode(secret))
 }
 
+/** A token whose `sub` is the JSON number 1001: RFC 7519 §4.1.2 makes `sub` a string. */
+function numericSubToken() {
+  return new SignJWT({ sub: 1001 } as unknown as { sub: string })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET))
+}
+
 async function send(url: string, body: object, authorization?: string) {
   const response = await fetch(url, {
     method: 'POST',
@@ -153,6 +164,7 @@ describe('user JWT auth (shared secret)', () => {
       ],
       ['wrong audience', `Bearer ${await token(user, { audience: 'other-api' })}`, 'AUTH_TOKEN_INVALID'],
       ['admin token', 'Bearer admin-secret', 'AUTH_TOKEN_INVALID'],
+      ['numeric sub', `Bearer ${await numericSubToken()}`, 'AUTH_TOKEN_INVALID'],
     ]
     for (const [what, authorization, code] of cases) {
       const answer = await send(`${coupon.url}/api/coupons/issue`, { policyId, userId: user }, authorization)
