@@ -6,10 +6,13 @@
  * Keywords (they appear as-is in the OpenAPI document, as `x-` extensions):
  * - `x-instant: true` — an RFC 3339 date-time of a real instant ({@link parseInstant});
  * - `x-decimals: n` — a number with at most `n` decimal places ({@link decimalPlaces});
- * - `x-normalize: 'uuid' | 'id'` — rewrites the value in place once it is read: a UUID to lower case, an
- *   integer id given as a JSON number to its decimal string. Every lookup, Redis key and Kafka message then
+ * - `x-normalize: 'uuid' | 'id' | 'user'` — rewrites the value in place once it is read: a UUID to lower
+ *   case, an integer id given as a JSON number to its decimal string, a user id to its one spelling
+ *   (`shared/user-id.ts`). Every lookup, Redis key, Kafka message and `Idempotency-Key` fingerprint then
  *   sees one spelling of an id.
  */
+
+import { normalizeUserId, USER_ID_MAX_INTEGER } from '../shared/user-id.ts'
 
 /**
  * The accepted profile of RFC 3339 `date-time`: four-digit year, `T` (or `t`), seconds 00–59 (a leap second
@@ -130,9 +133,21 @@ function failing(keyword: string, message: string, check: (schema: never, data: 
   return validate
 }
 
+/**
+ * A user id as its one spelling (`normalizeUserId`): a string, or an integer in 1..`USER_ID_MAX_INTEGER`;
+ * anything else as is (the schema judges it).
+ */
+function normalizeUserIdValue(value: unknown): unknown {
+  if (typeof value === 'string') return normalizeUserId(value)
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= USER_ID_MAX_INTEGER
+    ? normalizeUserId(value as number)
+    : value
+}
+
 const NORMALIZERS: Record<string, (value: unknown) => unknown> = {
   uuid: (value) => (typeof value === 'string' ? normalizeUuid(value) : value),
   id: normalizeIntegerId,
+  user: normalizeUserIdValue,
 }
 
 /** Registers `x-instant`, `x-decimals` and `x-normalize` on an Ajv instance (a Fastify `ajv.plugins` entry). */

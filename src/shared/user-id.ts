@@ -12,8 +12,9 @@
  *   lower-cased once, here, so `"3F2504E0-…"` and `"3f2504e0-…"` are one user. Every other id is compared
  *   exactly as sent (`Kim` and `kim` are two users).
  *
- * Ids are normalised once at the HTTP edge ({@link normalizeUserId}); everything behind it (Redis keys and
- * hash fields, Kafka messages, PostgreSQL `text` columns, answers) carries the normalised string.
+ * Ids are normalised once at the HTTP edge (by validation: `x-normalize: 'user'`, {@link normalizeUserId});
+ * everything behind it (Redis keys and hash fields, Kafka messages, PostgreSQL `text` columns, answers,
+ * `Idempotency-Key` fingerprints) carries the normalised string.
  */
 
 /** Longest user id, in characters. */
@@ -40,15 +41,25 @@ const userIdString = {
   pattern: USER_ID_PATTERN,
 } as const
 
-/** Body field schema: a user id as a string (`"1001"`, a UUID, `"kim@example.com"`) or a positive integer. */
+/**
+ * Body field schema: a user id as a string (`"1001"`, a UUID, `"kim@example.com"`) or a positive integer.
+ * Validation rewrites it to its one spelling (`x-normalize: 'user'`, {@link normalizeUserId}), so hooks
+ * that run before the handler (the `Idempotency-Key` fingerprint) see what the handler sees.
+ */
 export const userIdSchema = {
   description: DESCRIPTION,
   examples: ['1001', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'kim@example.com'],
   anyOf: [userIdString, { type: 'integer', minimum: 1, maximum: USER_ID_MAX_INTEGER }],
+  'x-normalize': 'user',
 } as const
 
-/** Path parameter schema (`/users/:userId`): the string form only (a path is text). */
-export const userIdParamSchema = { ...userIdString, description: DESCRIPTION, examples: ['1001'] } as const
+/** Path parameter schema (`/users/:userId`): the string form only (a path is text), normalised as above. */
+export const userIdParamSchema = {
+  ...userIdString,
+  description: DESCRIPTION,
+  examples: ['1001'],
+  'x-normalize': 'user',
+} as const
 
 /** Whether `text` is a valid user id string (not necessarily normalised). */
 export function isUserId(text: string): boolean {

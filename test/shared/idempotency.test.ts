@@ -93,13 +93,25 @@ describe('Idempotency-Key across two instances', () => {
     assert.ok(otherAgain.replayed)
   })
 
-  it('scopes keys by the normalised user: a UUID user id in another case is the same user', async () => {
+  it('fingerprints the normalised request: a user id in another spelling replays the answer', async () => {
     const policyId = await createPolicy(a.url, { total: 5 })
     const uuid = randomUUID()
-    assert.equal((await issue(a.url, { policyId, userId: uuid }, 'case-1', 'v1')).status, 201)
-    // Same user and key, but not the same body: refused as a reused key rather than done again.
-    const spelt = await issue(b.url, { policyId, userId: uuid.toUpperCase() }, 'case-1', 'v1')
-    assert.deepEqual([spelt.status, spelt.body.code], [422, 'IDEMPOTENCY_KEY_REUSED'])
+    const first = await issue(a.url, { policyId, userId: uuid }, 'case-1', 'v1')
+    assert.equal(first.status, 201)
+    // Same user (a UUID in upper case), same key, policy id as a number: the same request, replayed.
+    const spelt = await issue(
+      b.url,
+      { policyId: Number(policyId), userId: uuid.toUpperCase() },
+      'case-1',
+      'v1',
+    )
+    assert.deepEqual([spelt.status, spelt.replayed, spelt.body], [201, true, first.body])
+    // An integer user id as a JSON number and as its string are one user, and one request.
+    const [numeric] = userIds(1)
+    const asString = await issue(a.url, { policyId, userId: numeric }, 'case-2', 'v1')
+    assert.equal(asString.status, 201)
+    const asNumber = await issue(b.url, { policyId, userId: Number(numeric) }, 'case-2', 'v1')
+    assert.deepEqual([asNumber.status, asNumber.replayed, asNumber.body], [201, true, asString.body])
   })
 
   it('refuses the same key with another request (422) and malformed keys (400)', async () => {
@@ -221,6 +233,15 @@ describe('Idempotency-Key on time-sale orders', () => {
       assert.equal(answer.status, 202)
       assert.deepEqual(answer.body, original[0]?.body)
     }
+    // The user id spelled as a JSON number is the same request: replayed, not refused as a reused key.
+    const numeric = await fetch(orderUrl(b.url, saleId, 'v3'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'o-1' },
+      body: JSON.stringify({ userId: Number(userId), quantity: 1 }),
+    })
+    assert.equal(numeric.status, 202)
+    assert.equal(numeric.headers.get('idempotent-replayed'), 'true')
+    assert.deepEqual(await numeric.json(), original[0]?.body)
     // A new key is a new order: the user has no per-user limit here, so it queues behind the first.
     const next = await order(b.url, 'o-2')
     assert.equal(next.status, 202)
