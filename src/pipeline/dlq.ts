@@ -5,7 +5,7 @@ import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/
 import { headersToObject, kafkaClientOptions } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
 import type { Pool } from '../platform/postgres.ts'
-import { HEADERS } from './envelope.ts'
+import { HEADERS, requestIdOfMessage } from './envelope.ts'
 
 /** One message on a dead-letter topic, as the CLI and the admin API show it. */
 export interface DeadLetter {
@@ -27,12 +27,14 @@ export interface DeadLetter {
 function toDeadLetter(raw: RawMessage, replayed: boolean): DeadLetter {
   const headers = headersToObject(raw.headers)
   const number = (value: string | undefined) => (value === undefined ? null : Number(value))
+  const value = raw.value?.toString('utf8') ?? ''
   return {
     topic: raw.topic,
     partition: raw.partition,
     offset: String(raw.offset),
     key: raw.key ? raw.key.toString('utf8') : null,
-    requestId: headers[HEADERS.requestId] ?? null,
+    // Malformed messages may lack the header yet carry the id in their value: `dlq replay --request-id`.
+    requestId: requestIdOfMessage(headers, value),
     error: headers[HEADERS.dlqError] ?? null,
     errorCode: headers[HEADERS.dlqErrorCode] ?? null,
     attempts: number(headers[HEADERS.dlqAttempts]),
@@ -42,7 +44,7 @@ function toDeadLetter(raw: RawMessage, replayed: boolean): DeadLetter {
       offset: headers[HEADERS.dlqSourceOffset] ?? null,
     },
     failedAt: headers[HEADERS.dlqFailedAt] ?? null,
-    value: raw.value?.toString('utf8') ?? '',
+    value,
     replayed,
     headers,
   }

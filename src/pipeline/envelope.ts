@@ -81,6 +81,28 @@ export function userIdField(record: Record<string, unknown>, field: string): str
   return normalizeUserId(text)
 }
 
+/**
+ * The request id a message stands for, best effort, for dead letters and their replay: the `request-id`
+ * header when it is a UUID, otherwise the `requestId` of a JSON object value (a message dead-lettered as
+ * malformed often still carries one), lower-cased like every request id; `null` when neither has one.
+ */
+export function requestIdOfMessage(
+  headers: Readonly<Record<string, string>>,
+  value: string | undefined,
+): string | null {
+  const fromHeader = requestIdOf(headers[HEADERS.requestId])
+  if (fromHeader) return fromHeader
+  if (!value) return null
+  try {
+    const body: unknown = JSON.parse(value)
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null
+    return requestIdOf((body as Record<string, unknown>).requestId) ?? null
+  } catch {
+    return null
+  }
+}
+
+/** The headers of a request message this system writes. */
 export function headersFor(requestId: string): Record<string, string> {
   return {
     [HEADERS.schemaVersion]: String(SCHEMA_VERSION),

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MalformedMessageError, parseEnvelope, userIdField } from '../../src/pipeline/envelope.ts'
+import {
+  HEADERS,
+  MalformedMessageError,
+  parseEnvelope,
+  requestIdOfMessage,
+  userIdField,
+} from '../../src/pipeline/envelope.ts'
 import { BAD_USER_IDS, opaqueUserIds } from '../helpers/user-ids.ts'
 
 describe('message user ids', () => {
@@ -31,6 +37,25 @@ describe('message envelope', () => {
     const id = '0f8fad5b-d9cb-469f-a165-70867728950e'
     for (const requestId of [`urn:uuid:${id}`, `{${id}}`, id.replaceAll('-', ''), ` ${id}`, 42, null]) {
       assert.throws(() => parseEnvelope(message({ requestId })), MalformedMessageError, String(requestId))
+    }
+  })
+})
+
+describe('request id of a dead letter', () => {
+  const id = '0f8fad5b-d9cb-469f-a165-70867728950e'
+  it('takes the header when it is a UUID, lower-cased', () => {
+    assert.equal(requestIdOfMessage({ [HEADERS.requestId]: id.toUpperCase() }, '{not json'), id)
+  })
+
+  it('falls back to the requestId of a JSON value when the header is missing or unusable', () => {
+    const value = JSON.stringify({ v: 1, requestId: id.toUpperCase(), policyId: 'nope', userId: 'a b' })
+    assert.equal(requestIdOfMessage({}, value), id)
+    assert.equal(requestIdOfMessage({ [HEADERS.requestId]: 'x' }, value), id)
+  })
+
+  it('is null when neither carries a UUID', () => {
+    for (const value of ['', '{not json', '[1]', 'null', JSON.stringify({ requestId: 'x' })]) {
+      assert.equal(requestIdOfMessage({}, value), null, value)
     }
   })
 })

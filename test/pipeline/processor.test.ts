@@ -105,6 +105,27 @@ describe('batch pipeline: retries, dead letters and replay', () => {
     assert.equal(letters.headers[HEADERS.schemaVersion], '1')
   })
 
+  it('names the request of a malformed message without a request-id header, so replay can pick it', async () => {
+    const lost = randomUUID()
+    // Unsupported schema version: malformed. No headers at all; the value still says which request it was.
+    await producer.send({
+      topic: topics.requests,
+      key: '1',
+      value: JSON.stringify({ v: 99, requestId: lost.toUpperCase() }),
+    })
+    const letter = await eventually(async () => {
+      const all = await listDeadLetters({ kafka: config.kafka, topics, pool, producer })
+      return all.find((candidate) => candidate.requestId === lost)
+    })
+    assert.equal(letter.errorCode, 'MALFORMED_MESSAGE')
+    assert.equal(letter.headers[HEADERS.requestId], undefined)
+    const result = await replayDeadLetters({ kafka: config.kafka, topics, pool, producer }, [lost])
+    assert.deepEqual(
+      result.replayed.map((replayed) => replayed.requestId),
+      [lost],
+    )
+  })
+
   it('treats an unclassified error as HTTP does: INTERNAL_ERROR, retried, then dead-lettered', async () => {
     const bug = randomUUID()
     broken.add(bug)
