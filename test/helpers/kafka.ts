@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { Consumer } from '@platformatic/kafka'
+import { Admin, Consumer } from '@platformatic/kafka'
 import type { Config } from '../../src/config.ts'
+import { testGroupId } from './stack.ts'
 
 export interface ReadMessage {
   readonly topic: string
@@ -13,7 +13,7 @@ export interface ReadMessage {
 
 /**
  * Reads `topics` from the beginning with a throwaway group until `expected` messages arrived (then waits
- * `settleMs` more to catch extras, e.g. duplicates) or `timeoutMs` passed.
+ * `settleMs` more to catch extras, e.g. duplicates) or `timeoutMs` passed. The group is deleted afterwards.
  */
 export async function readTopics(
   config: Config,
@@ -21,10 +21,11 @@ export async function readTopics(
   expected: number,
   { timeoutMs = 30_000, settleMs = 500 } = {},
 ): Promise<ReadMessage[]> {
+  const groupId = testGroupId(config, 'reader')
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
     clientId: 'test-reader',
     bootstrapBrokers: [...config.kafka.brokers],
-    groupId: `reader-${randomUUID()}`,
+    groupId,
     autocommit: false,
     maxWaitTime: 100,
   })
@@ -54,5 +55,10 @@ export async function readTopics(
   })
   await stream.close()
   await consumer.close(true)
+  const admin = new Admin({ clientId: 'test-reader', bootstrapBrokers: [...config.kafka.brokers] })
+  await admin
+    .deleteGroups({ groups: [groupId] })
+    .catch(() => undefined)
+    .finally(() => admin.close())
   return messages
 }

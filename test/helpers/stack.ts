@@ -1,6 +1,8 @@
 /**
  * Test isolation on one shared local stack: every call gets its own Kafka topic prefix, consumer group,
  * Redis key prefix and ids, so test files can run side by side against the same Kafka, Redis and PostgreSQL.
+ * Everything on the broker and in Redis carries the configuration's stem `t<8 hex>` (topics `t<id>.…`,
+ * groups `coupon-t<id>`, `timesale-t<id>`, {@link testGroupId}), and {@link cleanup} deletes it all.
  */
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
@@ -51,6 +53,17 @@ export interface TestService {
   close(): Promise<void>
 }
 
+/** The stem every name of a test configuration carries, `t<8 hex>`; undefined for a non-test configuration. */
+function stemOf(config: Config): string | undefined {
+  const match = /^(t[0-9a-f]{8})\.$/.exec(config.kafka.topicPrefix)
+  return match?.[1]
+}
+
+/** A fresh consumer group id of a test configuration (`<role>-t<id>-<8 hex>`), deleted by {@link cleanup}. */
+export function testGroupId(config: Config, role: string): string {
+  return `${role}-${stemOf(config) ?? 'x'}-${uniqueSuffix()}`
+}
+
 /** Starts a feature in this process on a free port against the real stack. */
 export async function startTestService<T>(
   feature: Feature<T>,
@@ -69,9 +82,14 @@ export async function startTestService<T>(
   }
 }
 
-/** Deletes the topics and Redis keys of a test configuration. */
+/**
+ * Deletes the topics, consumer groups and Redis keys of a test configuration: every group whose id carries
+ * its stem (its services' groups and those of {@link testGroupId}). Best effort: a group that still has a
+ * member is left to the broker's own expiry.
+ */
 export async function cleanup(config: Config): Promise<void> {
-  if (!config.kafka.topicPrefix.startsWith('t')) return
+  const stem = stemOf(config)
+  if (!stem) return
   await deleteKeys(config)
   const admin = new Admin({ clientId: 'test-cleanup', bootstrapBrokers: [...config.kafka.brokers] })
   try {
@@ -80,6 +98,13 @@ export async function cleanup(config: Config): Promise<void> {
     if (topics.length > 0) await admin.deleteTopics({ topics })
   } catch {
     // Best effort: a leftover test topic is harmless.
+  }
+  try {
+    const owned = new RegExp(`(^|-)${stem}(-|$)`)
+    const groups = [...(await admin.listGroups()).keys()].filter((group) => owned.test(group))
+    for (const group of groups) await admin.deleteGroups({ groups: [group] }).catch(() => undefined)
+  } catch {
+    // Best effort, as above.
   } finally {
     await admin.close()
   }

@@ -16,7 +16,7 @@ import { BatchConsumer } from '../../src/platform/kafka-consumer.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
 import { createPool, migrate, type Pool } from '../../src/platform/postgres.ts'
-import { cleanup, eventually, testConfig, uniqueSuffix } from '../helpers/stack.ts'
+import { cleanup, eventually, testConfig, testGroupId } from '../helpers/stack.ts'
 
 describe('batch pipeline: retries, dead letters and replay', () => {
   const config = testConfig({ CONSUMER_MAX_RETRIES: '3', CONSUMER_RETRY_BACKOFF_MS: '20' })
@@ -38,7 +38,7 @@ describe('batch pipeline: retries, dead letters and replay', () => {
     producer = new BatchingProducer(createProducer(config.kafka, 'test'))
     consumer = new BatchConsumer({
       kafka: config.kafka,
-      groupId: `g-${uniqueSuffix()}`,
+      groupId: testGroupId(config, 'g'),
       topics: [topics.requests],
       batchSize: 20,
       logger,

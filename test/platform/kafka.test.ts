@@ -10,7 +10,7 @@ import {
 } from '../../src/platform/kafka.ts'
 import { BatchConsumer, type RawMessage } from '../../src/platform/kafka-consumer.ts'
 import { createLogger } from '../../src/platform/logger.ts'
-import { cleanup, eventually, testConfig, uniqueSuffix } from '../helpers/stack.ts'
+import { cleanup, eventually, testConfig, testGroupId } from '../helpers/stack.ts'
 
 describe('Kafka platform', () => {
   const config = testConfig()
@@ -42,7 +42,7 @@ describe('Kafka platform', () => {
   })
 
   it('produces idempotently, keeps per-key order, consumes in batches and commits offsets', async () => {
-    const groupId = `g-${uniqueSuffix()}`
+    const groupId = testGroupId(config, 'g')
     const sent = Array.from({ length: 300 }, (_, index) => ({ key: `p${index % 3}`, value: String(index) }))
     // Fired concurrently: the producer coalesces them while a request is in flight.
     await Promise.all(sent.map((message) => producer.send({ topic: topics.requests, ...message })))
@@ -101,7 +101,7 @@ describe('Kafka platform', () => {
   })
 
   it('does not commit a batch whose handler failed: it is handed over again', async () => {
-    const groupId = `g-${uniqueSuffix()}`
+    const groupId = testGroupId(config, 'g')
     const topic = topics.success
     await producer.send({ topic, key: 'k', value: 'x' })
     let calls = 0

@@ -12,7 +12,7 @@ import { estimateDrainSeconds, type GroupLag, readGroupLag } from '../../src/pla
 import { LagMonitor, registerConsumerMetrics } from '../../src/platform/lag-metrics.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
-import { cleanup, eventually, testConfig, uniqueSuffix } from '../helpers/stack.ts'
+import { cleanup, eventually, testConfig, testGroupId } from '../helpers/stack.ts'
 
 describe('consumer lag', () => {
   const config = testConfig()
@@ -30,7 +30,7 @@ describe('consumer lag', () => {
   })
 
   it('is non-zero while a burst drains, zero afterwards, and is exposed on /metrics', async () => {
-    const groupId = `lag-${uniqueSuffix()}`
+    const groupId = testGroupId(config, 'lag')
     await Promise.all(
       Array.from({ length: 300 }, (_, i) => producer.send({ topic, key: String(i % 3), value: 'x' })),
     )
