@@ -95,6 +95,23 @@ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'promotion')\gexec
 SQL
 }
 
+# `npm test` works in a database of its own on the local server, `promotion_test` (TEST_DATABASE), beside the
+# developer's `promotion`: test promotions never show in the developer's lists, reconcile or dashboard.
+# Creates it when missing, applies the migrations, and exports DATABASE_URL for the tests. An explicit
+# DATABASE_URL (an external server) is used as given.
+pg_use_test_database() {
+  [[ -z "${DATABASE_URL:-}" ]] || return 0
+  local db="${TEST_DATABASE:-promotion_test}"
+  [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || die postgres "TEST_DATABASE must be a plain lower-case name, not $db"
+  local base="postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT"
+  if [[ -z "$("$PG_BIN/psql" -X -q -tA "$base/promotion" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]]; then
+    log postgres "creating the test database $db"
+    "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$base/promotion" -c "CREATE DATABASE $db OWNER promotion"
+  fi
+  export DATABASE_URL="$base/$db"
+  LOG_LEVEL=warn "$ROOT_DIR/node_modules/.bin/node" "$ROOT_DIR/src/main.ts" migrate >/dev/null
+}
+
 postgres_start() {
   if is_external postgres; then
     log postgres "external (DATABASE_URL=$(redact_url "$DATABASE_URL")), not started locally"

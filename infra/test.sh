@@ -2,21 +2,23 @@
 # shellcheck source-path=SCRIPTDIR
 # The test command (`npm test`): installs what is missing, starts the local Kafka, Redis and PostgreSQL
 # if they are not running (and stops them again afterwards if it started them), then runs the format and
-# lint check, the type check, the dead-code check and every test under test/ against the real stack.
+# lint check, the type check, the dead-code check and every test under test/ against the real stack, in a
+# database of its own (`promotion_test`, unless DATABASE_URL is set).
 #   bash infra/test.sh [node --test arguments, e.g. a file or --test-name-pattern=...]
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=postgres.sh
+source "$INFRA_DIR/postgres.sh"
 cd "$ROOT_DIR"
 
 bash infra/stack.sh install
 stack_hold
 
-# The tests read the same variables as the services: point them at the local components (LOCAL_*_PORT
-# overrides included) unless they are external.
-export KAFKA_BROKERS="${KAFKA_BROKERS:-localhost:$LOCAL_KAFKA_PORT}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}"
-export DATABASE_URL="${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}"
+# The tests read the same variables as the services: src/config.ts derives KAFKA_BROKERS, REDIS_URL and
+# DATABASE_URL from the LOCAL_*_PORT overrides unless they are set (external). The database is the local
+# server's test database (pg_use_test_database), never the developer's.
+pg_use_test_database
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
 log test "node $(node --version)"
 log test "format + lint (biome)"

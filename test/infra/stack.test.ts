@@ -95,4 +95,29 @@ describe('npm start and npm test on one stack', { concurrency: false }, () => {
     const health = await fetch(`http://localhost:${BASE + 4}/health`)
     assert.equal(health.status, 200, 'the coupon service still reaches its dependencies')
   })
+
+  it('npm test works in a database of its own, promotion_test, migrated, beside the running services', async () => {
+    const psql = '/usr/lib/postgresql/15/bin/psql -X -q -tA'
+    const developer = `postgres://promotion:promotion@127.0.0.1:${BASE + 3}/promotion`
+    const script = [
+      'set -euo pipefail; source infra/lib.sh; source infra/postgres.sh',
+      'stack_hold >/dev/null; pg_use_test_database >/dev/null',
+      'echo "url=$DATABASE_URL"',
+      `${psql} "$DATABASE_URL" -c "SELECT 'tables=' || count(*) FROM coupon_policies"`,
+    ].join('; ')
+    for (const round of [1, 2]) {
+      const out = await bash(script)
+      assert.match(
+        out,
+        new RegExp(`^url=postgres://promotion:promotion@127\\.0\\.0\\.1:${BASE + 3}/promotion_test$`, 'm'),
+        `round ${round}`,
+      )
+      assert.match(out, /^tables=\d+$/m, `round ${round}: migrated`)
+    }
+    // An explicit DATABASE_URL is used as given (an external server): nothing is created or changed.
+    const explicit = await bash(
+      `set -euo pipefail; source infra/lib.sh; source infra/postgres.sh; DATABASE_URL=${developer}; pg_use_test_database; echo "url=$DATABASE_URL"`,
+    )
+    assert.match(explicit, new RegExp(`^url=${developer.replaceAll('.', '\\.')}$`, 'm'))
+  })
 })
