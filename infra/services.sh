@@ -22,15 +22,15 @@ services_available() {
   return 1
 }
 
-# The services' environment, as NAME=value words for `env`. The services read their own defaults; the
-# local ports are passed explicitly so that LOCAL_*_PORT overrides reach them, while external URLs pass
-# through untouched. A local cluster also sets the replication factor its topics are created with.
+# The services' environment, as NAME=value words for `env`. The local ports are passed so that src/config.ts
+# derives the Redis and PostgreSQL URLs from them (LOCAL_*_PORT overrides included); external URLs pass
+# through untouched and win. A local Kafka cluster is given every broker (so a start survives one being
+# down), and the replication factor its topics are created with.
 service_env() {
   printf '%s\n' \
     "KAFKA_BROKERS=${KAFKA_BROKERS:-$(kafka_bootstrap)}" \
     "KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-$(kafka_replication_factor)}" \
-    "REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$LOCAL_REDIS_PORT}" \
-    "DATABASE_URL=${DATABASE_URL:-postgres://promotion:promotion@127.0.0.1:$LOCAL_PG_PORT/promotion}" \
+    "LOCAL_KAFKA_PORT=$LOCAL_KAFKA_PORT" "LOCAL_REDIS_PORT=$LOCAL_REDIS_PORT" "LOCAL_PG_PORT=$LOCAL_PG_PORT" \
     "COUPON_PORT=$COUPON_PORT" "TIMESALE_PORT=$TIMESALE_PORT"
 }
 
