@@ -179,7 +179,7 @@ const localPorts = z.object({
  * The connection defaults that follow from `LOCAL_KAFKA_PORT`, `LOCAL_REDIS_PORT` and `LOCAL_PG_PORT`
  * (each only when its port is set). Empty strings count as unset. Throws {@link ConfigError} on a bad port.
  */
-export function localStackDefaults(
+function localStackDefaults(
   env: Record<string, string | undefined>,
 ): Partial<Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'DATABASE_URL', string>> {
   const present = Object.fromEntries(
