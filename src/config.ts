@@ -39,6 +39,12 @@ const schema = z.object({
   TIMESALE_PORT: port.default(3003),
   /** Largest accepted request body in bytes, e.g. `16384`. */
   HTTP_BODY_LIMIT: positiveInt.max(10 * 1024 * 1024).default(16_384),
+  /** How long a client may take to send a request's headers before 408 and the connection is closed, in ms. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** How long a client may take to send a whole request (headers and body), in ms; at least the headers timeout. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** How long an idle keep-alive connection stays open between requests, in ms. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.max(600_000).default(5_000),
   /** Issue/order requests one user (or IP, see RATE_LIMIT_BY) may send per window, all instances together; 0 = off. */
   RATE_LIMIT_MAX: nonNegativeInt.default(0),
   /** What a rate-limit budget belongs to: `user` (the body's userId) or `ip`. */
@@ -54,7 +60,7 @@ const schema = z.object({
    * Mean event-loop delay over one sample interval, in ms, e.g. `30`.
    */
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: nonNegativeInt.max(60_000).default(30),
-  /** Write requests being answered at once in this process, e.g. `1000`. */
+  /** Write requests being answered at once in this process (counted once their body is read), e.g. `1000`. */
   OVERLOAD_MAX_IN_FLIGHT: nonNegativeInt.max(1_000_000).default(1_000),
   /** Messages handed to the Kafka producer and not yet acknowledged by the broker, e.g. `5000`. */
   OVERLOAD_MAX_PRODUCER_BACKLOG: nonNegativeInt.max(10_000_000).default(5_000),
@@ -225,9 +231,17 @@ export interface OverloadConfig {
   readonly retryAfterSeconds: number
 }
 
+/** How long a client may take to send a request, and how long an idle keep-alive connection lives, in ms. */
+export interface HttpTimeouts {
+  readonly headersMs: number
+  readonly requestMs: number
+  readonly keepAliveMs: number
+}
+
 export interface HttpConfig {
   readonly host: string
   readonly bodyLimit: number
+  readonly timeouts: HttpTimeouts
   readonly adminToken: string
   readonly rateLimit: { readonly max: number; readonly by: 'user' | 'ip'; readonly windowMs: number }
   readonly lock: { readonly waitMs: number; readonly ttlMs: number }
@@ -279,6 +293,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
   }
   const e = parsed.data
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS',
+    )
+  }
   const clientApi = clientApiConfig(e)
   if (clientApi.problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${clientApi.problems.join('\n  ')}`)
@@ -288,6 +307,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: {
       host: e.HOST,
       bodyLimit: e.HTTP_BODY_LIMIT,
+      timeouts: {
+        headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
       adminToken: e.ADMIN_TOKEN,
       rateLimit: { max: e.RATE_LIMIT_MAX, by: e.RATE_LIMIT_BY, windowMs: e.RATE_LIMIT_WINDOW_MS },
       lock: { waitMs: e.LOCK_WAIT_MS, ttlMs: e.LOCK_TTL_MS },

@@ -208,6 +208,7 @@ export async function startFeature<T>(
         name: feature.name,
         title: feature.title,
         bodyLimit: config.http.bodyLimit,
+        timeouts: config.http.timeouts,
         logger,
         registry: runtime.registry,
         rateLimitStore: runtime.redis,

@@ -31,8 +31,10 @@ function isWrite(request: FastifyRequest): boolean {
  * Admission control of the write endpoints. When the process cannot answer quickly — mean event-loop
  * delay, V8 heap, the producer's un-acknowledged backlog (an `@fastify/under-pressure` health check) or the
  * number of write requests in flight past its limit — a write request is answered at once with 503
- * `OVERLOADED` and `Retry-After`, in an `onRequest` hook: before its body is read and before any route hook
- * (the Redis rate limiter included), so a shed request touched neither Redis nor Kafka and changed nothing.
+ * `OVERLOADED` and `Retry-After`, before its handler and before any Redis or Kafka call, so a shed request
+ * changed nothing. The sampled pressure checks run in an `onRequest` hook (before the body is read); the
+ * in-flight limit counts a request only from `preValidation` on, once its whole body has arrived, so clients
+ * that send their headers or body slowly hold no slot (the server's header/request timeouts cut them off).
  * Reads, `/health`, `/ready` and `/metrics` are never shed. Shed requests are counted in
  * `http_requests_shed_total{route, reason}` (plus the registry's `service` label).
  */
@@ -76,13 +78,17 @@ export async function registerAdmission(app: FastifyInstance, options: Admission
     },
   })
 
-  let inFlight = 0
   app.addHook('onRequest', (request, reply, done) => {
     if (!isWrite(request)) return done()
-    const reason =
-      pressure.get(request) ??
-      (limits.maxInFlight > 0 && inFlight >= limits.maxInFlight ? 'inFlight' : undefined)
+    const reason = pressure.get(request)
     if (reason) return refuse(request, reply, reason)
+    done()
+  })
+
+  let inFlight = 0
+  app.addHook('preValidation', (request, reply, done) => {
+    if (limits.maxInFlight <= 0 || !isWrite(request)) return done()
+    if (inFlight >= limits.maxInFlight) return refuse(request, reply, 'inFlight')
     inFlight++
     // 'close' fires once, whether the answer was sent or the client went away first.
     reply.raw.once('close', () => {

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
+import type { HttpTimeouts } from '../config.ts'
 import { AppError, ERRORS, type ErrorCode, isAppError, toAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   readonly name: string
   readonly title: string
   readonly bodyLimit: number
+  /** Slow-client limits of the HTTP server; Node's defaults (minutes) when absent. */
+  readonly timeouts?: HttpTimeouts
   readonly logger: Logger
   readonly registry: Registry
   readonly readiness: Record<string, ReadinessCheck>
@@ -151,7 +154,20 @@ export async function createHttpServer(
   options: HttpServerOptions,
   register: (app: FastifyInstance) => Promise<void> | void,
 ): Promise<FastifyInstance> {
+  const { timeouts } = options
   const app = Fastify({
+    ...(timeouts
+      ? {
+          // A client that sends its headers or body slowly is answered 408 and disconnected once the
+          // timeout passes; Node checks open connections against it every `connectionsCheckingInterval`.
+          http: {
+            headersTimeout: timeouts.headersMs,
+            connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersMs / 2)),
+          },
+          requestTimeout: timeouts.requestMs,
+          keepAliveTimeout: timeouts.keepAliveMs,
+        }
+      : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     // One log line per request would cost more than the accept path itself; metrics cover requests.
     logController: new LogController({ disableRequestLogging: true }),

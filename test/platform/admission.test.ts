@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
+import { lockKey as couponLockKey } from '../../src/coupon/stock.ts'
 import { createHttpServer, type FastifyInstance } from '../../src/platform/http.ts'
 import { flowTopics } from '../../src/platform/kafka.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
+import { lockKey as saleLockKey } from '../../src/timesale/stock.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { get, post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'
@@ -79,6 +81,26 @@ function readResponse(socket: Socket): Promise<{ status: number; headers: string
   })
 }
 
+/**
+ * Holds a write request in flight after its body was read: a v2 request waits for its promotion's lock,
+ * which the test takes first. Returns the pending answer; deleting the lock lets the request finish.
+ */
+async function holdInFlight(
+  service: TestService,
+  lock: string,
+  url: string,
+  body: object,
+): Promise<{ answer: Promise<Response> }> {
+  await service.runtime.redis.set(lock, 'held-by-test', 'PX', 60_000)
+  const pending = fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  return { answer: pending }
+}
+
 describe('admission control on the real stack', () => {
   let service: TestService
   before(async () => {
@@ -87,6 +109,7 @@ describe('admission control on the real stack', () => {
       testConfig({
         OVERLOAD_MAX_IN_FLIGHT: '1',
         OVERLOAD_RETRY_AFTER_S: '2',
+        LOCK_WAIT_MS: '5000',
       }),
     )
   })
@@ -95,10 +118,12 @@ describe('admission control on the real stack', () => {
   it('sheds a write past the in-flight limit at once with 503 OVERLOADED + Retry-After, changing nothing', async () => {
     const policyId = await createPolicy(service.url, { total: 10 })
     const [slowUser, shedUser] = userIds(2) as [string, string]
-    // A request whose body never completes holds the only in-flight slot.
-    const slow = await openSocket(service.url)
-    slow.write(issueRequest(policyId, slowUser, { complete: false }))
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // A v2 request waiting for its policy's lock holds the only in-flight slot.
+    const lock = couponLockKey(policyId)
+    const held = await holdInFlight(service, lock, `${service.url}/api/coupons/issue?strategy=v2`, {
+      policyId,
+      userId: slowUser,
+    })
     const before = await redisSnapshot(service)
     const countBefore = await shedCount(service.url, 'inFlight')
 
@@ -129,8 +154,9 @@ describe('admission control on the real stack', () => {
     assert.equal(rows[0].n, 0, 'nothing in PostgreSQL')
 
     // Once the slot frees, the same user is accepted: the shed request left no trace to trip over.
-    slow.destroy()
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await service.runtime.redis.del(lock)
+    const heldAnswer = await held.answer
+    assert.equal(heldAnswer.status, 201, await heldAnswer.text())
     const retried = await post<{ requestId: string }>(`${service.url}/api/coupons/issue?strategy=v3`, {
       policyId,
       userId: shedUser,
@@ -143,7 +169,7 @@ describe('admission control on the real stack', () => {
     assert.deepEqual(
       published.map((message) => message.userId),
       [shedUser],
-      'Kafka got only the accepted request',
+      'Kafka got only the accepted v3 request',
     )
   })
 })
@@ -205,7 +231,10 @@ describe('admission control: event-loop delay', () => {
 describe('admission control on the time-sale service', () => {
   let service: TestService
   before(async () => {
-    service = await startTestService(timesaleFeature, testConfig({ OVERLOAD_MAX_IN_FLIGHT: '1' }))
+    service = await startTestService(
+      timesaleFeature,
+      testConfig({ OVERLOAD_MAX_IN_FLIGHT: '1', LOCK_WAIT_MS: '5000' }),
+    )
   })
   after(() => service.close())
 
@@ -213,12 +242,16 @@ describe('admission control on the time-sale service', () => {
     const saleId = await createSale(service.url, { total: 5 })
     const [slowUser, shedUser] = userIds(2) as [string, string]
     const path = `/api/timesales/${saleId}/orders?strategy=v3`
-    const slow = await openSocket(service.url)
-    const slowBody = JSON.stringify({ userId: slowUser, quantity: 1 })
-    slow.write(
-      `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${slowBody.length}\r\n\r\n${slowBody.slice(0, 3)}`,
+    const lock = saleLockKey(saleId)
+    const held = await holdInFlight(
+      service,
+      lock,
+      `${service.url}/api/timesales/${saleId}/orders?strategy=v2`,
+      {
+        userId: slowUser,
+        quantity: 1,
+      },
     )
-    await new Promise((resolve) => setTimeout(resolve, 100))
     const shed = await post<{ code: string }>(`${service.url}${path}`, { userId: shedUser, quantity: 1 })
     assert.equal(shed.status, 503)
     assert.equal(shed.body.code, 'OVERLOADED')
@@ -228,8 +261,8 @@ describe('admission control on the time-sale service', () => {
       text,
       /http_requests_shed_total\{route="\/api\/timesales\/:id\/orders",reason="inFlight",service="timesale",instance="[^"]+"\} 1/,
     )
-    slow.destroy()
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await service.runtime.redis.del(lock)
+    assert.equal((await held.answer).status, 201, 'the held order is taken')
     const retried = await post(`${service.url}${path}`, { userId: shedUser, quantity: 1 })
     assert.equal(retried.status, 202, JSON.stringify(retried.body))
   })
