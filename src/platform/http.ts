@@ -13,6 +13,7 @@ import type { HttpTimeouts } from '../config.ts'
 import { AppError, ERRORS, type ErrorCode, isAppError, toAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
+import { registerJsonParser } from './json-parser.ts'
 import type { Logger } from './logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
 import { type ReadinessCheck, registerReadiness } from './readiness.ts'
@@ -182,6 +183,8 @@ export async function createHttpServer(
 
   // The API speaks JSON only; any other body type is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain')
+  // Number literals a double would round are refused rather than silently changed.
+  registerJsonParser(app)
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
