@@ -20,6 +20,17 @@ export const ERRORS = {
   ALREADY_ISSUED: { status: 409, retryable: false, message: '이미 발급받은 쿠폰입니다.' },
   SOLD_OUT: { status: 409, retryable: false, message: '준비된 수량이 모두 소진되었습니다.' },
   LIMIT_EXCEEDED: { status: 409, retryable: false, message: '1인당 구매 가능 수량을 초과했습니다.' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    retryable: false,
+    message: '이 경로에서 허용되지 않는 HTTP 메서드입니다.',
+  },
+  URI_TOO_LONG: { status: 414, retryable: false, message: '요청 주소가 너무 깁니다.' },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    retryable: false,
+    message: '압축된 요청 본문은 지원하지 않습니다. Content-Encoding 없이 보내주세요.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '요청 본문이 너무 큽니다.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '지원하지 않는 Content-Type 입니다.' },
   RATE_LIMITED: {

@@ -10,9 +10,15 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import type { HttpTimeouts } from '../config.ts'
-import { AppError, ERRORS, type ErrorCode, isAppError, toAppError } from '../errors.ts'
+import { AppError, ERRORS, isAppError, toAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
+import {
+  collectMethods,
+  FRAMEWORK_CODES,
+  refuseEncodedBodies,
+  refuseUnknownQueryParameters,
+} from './http-edge.ts'
 import { registerJsonParser } from './json-parser.ts'
 import type { Logger } from './logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from './metrics.ts'
@@ -91,15 +97,6 @@ export function rateLimitHooks(
       }
 }
 
-// Fastify's own error codes that are the client's fault, mapped to ours.
-const FRAMEWORK_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
-}
-
 export function errorBody(
   request: FastifyRequest,
   status: number,
@@ -128,7 +125,7 @@ function httpError(error: FastifyError): AppError {
     const details = error.validation.map((issue) => ({
       field: issue.instancePath
         ? issue.instancePath.slice(1).replaceAll('/', '.')
-        : String(issue.params?.missingProperty ?? ''),
+        : String(issue.params?.missingProperty ?? issue.params?.additionalProperty ?? ''),
       rule: issue.keyword,
       message: issue.message,
     }))
@@ -177,6 +174,13 @@ export async function createHttpServer(
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
       plugins: [schemaKeywords as never],
     },
+    // Router errors (a path parameter past 100 characters, a malformed URL) in our error shape.
+    frameworkErrors: (error, request, reply) => {
+      const appError = httpError(error)
+      void (reply as FastifyReply)
+        .code(appError.status)
+        .send(errorBody(request, appError.status, appError.code, appError.message, appError.details))
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })
@@ -185,6 +189,10 @@ export async function createHttpServer(
   app.removeContentTypeParser('text/plain')
   // Number literals a double would round are refused rather than silently changed.
   registerJsonParser(app)
+  // Every route, plugins' included: unknown query parameters are a 400, a method the path lacks a 405.
+  refuseUnknownQueryParameters(app)
+  const methods = collectMethods(app)
+  refuseEncodedBodies(app)
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -235,6 +243,15 @@ export async function createHttpServer(
       .send(errorBody(request, appError.status, appError.code, appError.message, appError.details))
   })
   app.setNotFoundHandler((request, reply) => {
+    const allowed = methods.allowed(request)
+    if (allowed.length > 0) {
+      const { status, message } = ERRORS.METHOD_NOT_ALLOWED
+      void reply
+        .code(status)
+        .header('Allow', allowed.join(', '))
+        .send(errorBody(request, status, 'METHOD_NOT_ALLOWED', message))
+      return
+    }
     void reply.code(404).send(errorBody(request, 404, 'NOT_FOUND', ERRORS.NOT_FOUND.message))
   })
 

@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import FindMyWay from 'find-my-way'
+import { AppError, type ErrorCode } from '../errors.ts'
+
+/** A querystring schema that accepts no parameter at all. */
+const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const
+
+/**
+ * Makes every route of `app` (those registered after this call, plugins included) refuse query parameters
+ * it does not declare, with 400 `VALIDATION_FAILED` naming them: a route without a `querystring` schema gets
+ * one that allows none, and a declared object schema without `additionalProperties` gets `false` (shared
+ * schema objects are copied, never changed). The names are checked in an `onRequest` hook after the route's
+ * own (the admin guard), so an unknown parameter is refused before the body is read or validated.
+ */
+export function refuseUnknownQueryParameters(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = (route.schema ?? {}) as Record<string, unknown>
+    const query = schema.querystring as Record<string, unknown> | undefined
+    if (query && (query.type !== 'object' || query.additionalProperties !== undefined)) {
+      if (query.additionalProperties !== false) return
+    } else {
+      route.schema = { ...schema, querystring: query ? { ...query, additionalProperties: false } : NO_QUERY }
+    }
+    const known = new Set(Object.keys((query?.properties as object | undefined) ?? {}))
+    const check = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
+      const unknown = Object.keys((request.query as object | null) ?? {}).filter((name) => !known.has(name))
+      if (unknown.length === 0) return done()
+      done(
+        new AppError('VALIDATION_FAILED', {
+          message: `요청 값이 올바르지 않습니다: ${unknown.join(', ')}`,
+          details: unknown.map((field) => ({
+            field,
+            rule: 'additionalProperties',
+            message: 'unknown query parameter',
+          })),
+        }),
+      )
+    }
+    route.onRequest = [...[route.onRequest ?? []].flat(), check] as RouteOptions['onRequest']
+  })
+}
+
+/**
+ * Answers a method a path does not have with 405 `METHOD_NOT_ALLOWED` and an `Allow` header listing the
+ * methods it has (RFC 9110 §15.5.6), instead of 404. Routes are collected as they are registered; call
+ * {@link MethodCheck.allowed} from the not-found handler.
+ */
+export interface MethodCheck {
+  /** The methods `request`'s path has, or none when no route matches the path at all. */
+  allowed(request: FastifyRequest): string[]
+}
+
+export function collectMethods(app: FastifyInstance): MethodCheck {
+  const router = FindMyWay({ ignoreTrailingSlash: false })
+  const methods = new Set<string>()
+  app.addHook('onRoute', (route: RouteOptions) => {
+    for (const method of [route.method].flat()) {
+      methods.add(method)
+      router.on(method as 'GET', route.url, () => {})
+    }
+  })
+  return {
+    allowed(request) {
+      const path = request.url.split('?')[0] ?? '/'
+      return [...methods].filter((method) => router.find(method as 'GET', path) !== null).sort()
+    },
+  }
+}
+
+/**
+ * Refuses a body sent with a `Content-Encoding` other than `identity` with 415
+ * `UNSUPPORTED_CONTENT_ENCODING`, before it is read: the API takes plain JSON only, and a compressed body
+ * would otherwise be parsed as broken JSON.
+ */
+export function refuseEncodedBodies(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const encoding = request.headers['content-encoding']
+    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done()
+    done(new AppError('UNSUPPORTED_CONTENT_ENCODING'))
+  })
+}
+
+/** Fastify's own client errors (router and body parser), mapped to our stable codes. */
+export const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+}
