@@ -68,7 +68,7 @@ export function collectMethods(app: FastifyInstance): MethodCheck {
 }
 
 /**
- * Refuses a body sent with a `Content-Encoding` other than `identity` with 415
+ * Refuses a body (a request with `Content-Length` above 0 or `Transfer-Encoding`) sent with a `Content-Encoding` other than `identity` with 415
  * `UNSUPPORTED_CONTENT_ENCODING`, before it is read: the API takes plain JSON only, and a compressed body
  * would otherwise be parsed as broken JSON.
  */
@@ -76,6 +76,10 @@ export function refuseEncodedBodies(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const encoding = request.headers['content-encoding']
     if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done()
+    // Only a request with a body has something encoded.
+    const length = request.headers['content-length']
+    if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))
+      return done()
     done(new AppError('UNSUPPORTED_CONTENT_ENCODING'))
   })
 }
