@@ -174,7 +174,11 @@ describe('admission control on the real stack', () => {
   })
 })
 
-/** How long the event loop is blocked: the mean delay of the sample then passes the 300 ms limit. */
+/**
+ * How long the event loop is blocked. The sample taken right after the block averages it with at most one
+ * sample interval (1 s, ~100 ticks of 10 ms) of normal ticks: a mean of at least ~30 ms, past the 20 ms
+ * limit, and the service stays under pressure until the next sample a second later.
+ */
 const BLOCK_MS = 3_000
 
 /** Creates a policy, retrying while a neighbour's CPU burst makes the service shed (as a client would). */
@@ -195,8 +199,8 @@ describe('admission control: event-loop delay', () => {
     service = await startTestService(
       couponFeature,
       testConfig({
-        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '300',
-        OVERLOAD_SAMPLE_INTERVAL_MS: '50',
+        OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '20',
+        OVERLOAD_SAMPLE_INTERVAL_MS: '1000',
         OVERLOAD_RETRY_AFTER_S: '2',
       }),
     )
@@ -210,13 +214,14 @@ describe('admission control: event-loop delay', () => {
     const countBefore = await shedCount(service.url, 'eventLoopDelay')
     const socket = await openSocket(service.url)
     const answer = readResponse(socket)
-    // The request is in the kernel's buffer before the loop blocks; the server reads it once the loop
-    // resumes, right after the delay sample that sees the block.
-    socket.write(issueRequest(policyId, user))
     const until = performance.now() + BLOCK_MS
     while (performance.now() < until) {
       // Busy: the event loop of the process that runs the service is stuck.
     }
+    // The overdue delay sample runs in the next timers phase, before this shorter timer: the request
+    // arrives after the sample that saw the block and long before the next one.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    socket.write(issueRequest(policyId, user))
     const response = await answer
     socket.destroy()
     assert.equal(response.status, 503, response.body)
