@@ -6,10 +6,9 @@ import {
   BatchingProducer,
   createProducer,
   ensureTopics,
-  type Flow,
   type FlowTopics,
-  flowTopics,
   pingKafka,
+  prefixTopics,
 } from './platform/kafka.ts'
 import { BatchConsumer, type RawMessage } from './platform/kafka-consumer.ts'
 import { LagMonitor, registerConsumerMetrics } from './platform/lag-metrics.ts'
@@ -54,7 +53,9 @@ export async function createRuntime(
   const redis = createRedis(config.redis, name, logger)
   lifecycle.add('redis', () => redis.quit())
 
-  await ensureTopics(config.kafka, allFlowTopics(config), logger)
+  // Imported here, not at the top: the flows' modules import this one (a static import would be a cycle).
+  const { allTopics } = await import('./flows.ts')
+  await ensureTopics(config.kafka, allTopics(config.kafka.topicPrefix), logger)
   const producer = new BatchingProducer(() => createProducer(config.kafka, `${name}-producer`), {
     timeoutMs: 15_000,
   })
@@ -63,22 +64,25 @@ export async function createRuntime(
   return { config, logger, registry, pool, redis, producer, lifecycle }
 }
 
-function allFlowTopics(config: Config): string[] {
-  return (['coupon', 'timesale'] as const).flatMap((flow) =>
-    Object.values(flowTopics(flow, config.kafka.topicPrefix)),
-  )
-}
-
 /** What a feature gets besides the runtime: its topics and the lag monitor of its consumer group. */
 export interface FeatureContext {
   readonly topics: FlowTopics
   readonly lag: LagMonitor
 }
 
-/** A service: its HTTP routes and, for v3, the consumer of its request topic. */
+/**
+ * A flow's descriptor (one kind of promotion plugged into the pipeline): its name, topics, port and
+ * consumer group, its HTTP routes and, for v3, the consumer steps of its request topic and its
+ * reconciler. Each domain exports one; src/flows.ts lists them.
+ */
 export interface Feature<T = unknown> {
-  readonly name: Flow
+  /** The flow's name: the CLI command that serves it, `--flow`/`--service` values, log and metric label. */
+  readonly name: string
   readonly title: string
+  /** Topic names without KAFKA_TOPIC_PREFIX (SPEC §3). */
+  readonly topics: FlowTopics
+  /** The environment variable of the HTTP port (for `--help`). */
+  readonly portVariable: string
   readonly port: (config: Config) => number
   readonly groupId: (config: Config) => string
   /** Prepares state before traffic, e.g. rebuilding Redis from PostgreSQL. */
@@ -125,7 +129,7 @@ export function oncePerRuntime<T>(build: (runtime: Runtime, topics: FlowTopics) 
 
 /** The topics and lag monitor of a feature under a configuration. */
 export function featureContext<T>(config: Config, feature: Feature<T>): FeatureContext {
-  const topics = flowTopics(feature.name, config.kafka.topicPrefix)
+  const topics = prefixTopics(feature.topics, config.kafka.topicPrefix)
   return { topics, lag: new LagMonitor(config.kafka, feature.groupId(config), [topics.requests]) }
 }
 

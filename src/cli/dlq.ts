@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
+import { findFlow, flowNames } from '../flows.ts'
 import { listDeadLetters, replayDeadLetters } from '../pipeline/dlq.ts'
-import { BatchingProducer, createProducer, type Flow, flowTopics } from '../platform/kafka.ts'
+import { BatchingProducer, createProducer, prefixTopics } from '../platform/kafka.ts'
 import { createLogger } from '../platform/logger.ts'
 import { createPool } from '../platform/postgres.ts'
 import { requestIdOf } from '../shared/ids.ts'
@@ -9,20 +10,20 @@ import type { Command } from './index.ts'
 
 export const dlqCommand: Command = {
   summary: 'list or replay dead letters of a flow (replay: all, or --request-id …)',
-  usage: 'dlq <list|replay> --flow <coupon|timesale> [--request-id <id>]… [--json]',
+  usage: `dlq <list|replay> --flow <${flowNames.join('|')}> [--request-id <id>]… [--json]`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
       options: {
-        flow: { type: 'string', default: 'coupon' },
+        flow: { type: 'string', default: flowNames[0] },
         'request-id': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
       },
     })
     const action = positionals[0]
-    const flow = values.flow as Flow
-    if ((action !== 'list' && action !== 'replay') || (flow !== 'coupon' && flow !== 'timesale')) {
+    const flow = findFlow(values.flow)
+    if ((action !== 'list' && action !== 'replay') || !flow) {
       console.error(`Usage: ${dlqCommand.usage}`)
       return 2
     }
@@ -36,7 +37,12 @@ export const dlqCommand: Command = {
     const logger = createLogger({ level: 'warn', name: 'dlq' })
     const pool = createPool(config.postgres, logger)
     const producer = new BatchingProducer(createProducer(config.kafka, 'dlq-cli'))
-    const deps = { kafka: config.kafka, topics: flowTopics(flow, config.kafka.topicPrefix), pool, producer }
+    const deps = {
+      kafka: config.kafka,
+      topics: prefixTopics(flow.topics, config.kafka.topicPrefix),
+      pool,
+      producer,
+    }
     try {
       if (action === 'list') {
         const letters = await listDeadLetters(deps)

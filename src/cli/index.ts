@@ -1,3 +1,4 @@
+import { flows } from '../flows.ts'
 import { benchCommand } from './bench.ts'
 import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
@@ -17,9 +18,8 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
-  coupon: serveCommand('coupon'),
-  timesale: serveCommand('timesale'),
-  all: serveCommand('all'),
+  ...Object.fromEntries(flows.map((flow) => [flow.name, serveCommand(flow)])),
+  all: serveCommand(undefined),
   migrate: migrateCommand,
   topics: topicsCommand,
   dlq: dlqCommand,

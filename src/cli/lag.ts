@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { flowTopics } from '../platform/kafka.ts'
+import { findFlow, flowNames, flows } from '../flows.ts'
+import { prefixTopics } from '../platform/kafka.ts'
 import { LagMonitor } from '../platform/lag-metrics.ts'
 import type { Command } from './index.ts'
 
@@ -8,10 +9,10 @@ function pad(value: unknown, width: number): string {
   return String(value).padEnd(width)
 }
 
-/** Consumer lag of the coupon and time-sale groups, per partition, in messages and estimated seconds. */
+/** Consumer lag of each flow's consumer group, per partition, in messages and estimated seconds. */
 export const lagCommand: Command = {
   summary: 'consumer lag per group and partition (messages, estimated seconds); --watch repeats',
-  usage: 'lag [--flow coupon|timesale] [--watch [seconds]] [--json]',
+  usage: `lag [--flow ${flowNames.join('|')}] [--watch [seconds]] [--json]`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -22,15 +23,14 @@ export const lagCommand: Command = {
       },
     })
     const config = loadConfig()
-    const flows = values.flow ? [values.flow] : ['coupon', 'timesale']
-    if (!flows.every((flow) => flow === 'coupon' || flow === 'timesale')) {
+    const one = findFlow(values.flow)
+    if (values.flow && !one) {
       console.error(`Usage: ${lagCommand.usage}`)
       return 2
     }
-    const monitors = flows.map((flow) => {
-      const groupId = flow === 'coupon' ? config.coupon.groupId : config.timesale.groupId
-      const topics = flowTopics(flow as 'coupon' | 'timesale', config.kafka.topicPrefix)
-      return new LagMonitor(config.kafka, groupId, [topics.requests], 0)
+    const monitors = (one ? [one] : flows).map((flow) => {
+      const topics = prefixTopics(flow.topics, config.kafka.topicPrefix)
+      return new LagMonitor(config.kafka, flow.groupId(config), [topics.requests], 0)
     })
     const interval = values.watch === undefined ? 0 : Math.max(1, Number(values.watch) || 2)
     for (;;) {

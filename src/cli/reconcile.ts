@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { couponFeature } from '../coupon/feature.ts'
+import { findFlow, flowNames, flows } from '../flows.ts'
 import { createRuntime, type Feature, featureContext } from '../runtime.ts'
 import { integerIdOf } from '../shared/ids.ts'
-import { timesaleFeature } from '../timesale/feature.ts'
 import type { Command } from './index.ts'
 
 async function run<T>(
@@ -38,7 +37,7 @@ async function run<T>(
 
 export const reconcileCommand: Command = {
   summary: 'compare Redis with PostgreSQL per promotion and repair Redis (--dry-run only reports)',
-  usage: 'reconcile [--flow coupon|timesale|all] [--id <promotion id>]… [--dry-run] [--json]',
+  usage: `reconcile [--flow ${flowNames.join('|')}|all] [--id <promotion id>]… [--dry-run] [--json]`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -55,17 +54,14 @@ export const reconcileCommand: Command = {
       return 2
     }
     const repair = !values['dry-run']
-    const flows = values.flow === 'all' ? ['coupon', 'timesale'] : [values.flow]
+    const one = findFlow(values.flow)
+    if (values.flow !== 'all' && !one) {
+      console.error(`Usage: ${reconcileCommand.usage}`)
+      return 2
+    }
     let code = 0
-    for (const flow of flows) {
-      if (flow === 'coupon')
-        code ||= await run(couponFeature, repair, ids as string[] | undefined, values.json)
-      else if (flow === 'timesale')
-        code ||= await run(timesaleFeature, repair, ids as string[] | undefined, values.json)
-      else {
-        console.error(`Usage: ${reconcileCommand.usage}`)
-        return 2
-      }
+    for (const flow of one ? [one] : flows) {
+      code ||= await run(flow, repair, ids as string[] | undefined, values.json)
     }
     return code
   },

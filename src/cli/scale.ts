@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { findFlow, flowNames } from '../flows.ts'
 import type { Command } from './index.ts'
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url))
@@ -13,23 +14,18 @@ const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url))
  */
 export const scaleCommand: Command = {
   summary: 'run N extra consumer processes of a service in its consumer group, restarting any that die',
-  usage: 'scale --service coupon|timesale --instances <n>',
+  usage: `scale --service ${flowNames.join('|')} --instances <n>`,
   async run(args) {
     const { values } = parseArgs({
       args,
       options: {
-        service: { type: 'string', default: 'coupon' },
+        service: { type: 'string', default: flowNames[0] },
         instances: { type: 'string', default: '2' },
       },
     })
-    const service = values.service
+    const service = findFlow(values.service)?.name
     const count = Number(values.instances)
-    if (
-      (service !== 'coupon' && service !== 'timesale') ||
-      !Number.isInteger(count) ||
-      count < 1 ||
-      count > 64
-    ) {
+    if (service === undefined || !Number.isInteger(count) || count < 1 || count > 64) {
       console.error(`Usage: ${scaleCommand.usage}`)
       return 2
     }

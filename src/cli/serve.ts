@@ -1,18 +1,16 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { couponFeature } from '../coupon/feature.ts'
+import { flows, type RegisteredFlow } from '../flows.ts'
 import { createRuntime, type StartOptions, startFeature } from '../runtime.ts'
-import { timesaleFeature } from '../timesale/feature.ts'
 import type { Command } from './index.ts'
 
-/** Runs one service (or both in one process) until SIGTERM / SIGINT. */
-export function serveCommand(which: 'coupon' | 'timesale' | 'all'): Command {
-  const names = which === 'all' ? (['coupon', 'timesale'] as const) : ([which] as const)
+/** Runs one flow's service (or all of them in one process, `flow` undefined) until SIGTERM / SIGINT. */
+export function serveCommand(flow: RegisteredFlow | undefined): Command {
+  const which = flow?.name ?? 'all'
   return {
-    summary:
-      which === 'all'
-        ? 'run both services in one process'
-        : `run the ${which} service (HTTP API on ${which === 'coupon' ? 'COUPON_PORT' : 'TIMESALE_PORT'} + consumer)`,
+    summary: flow
+      ? `run the ${flow.name} service (HTTP API on ${flow.portVariable} + consumer)`
+      : 'run all services in one process',
     usage: `${which} [--no-http] [--no-consumer] [--instance <id>]`,
     async run(args) {
       const { values } = parseArgs({
@@ -26,7 +24,7 @@ export function serveCommand(which: 'coupon' | 'timesale' | 'all'): Command {
       const config = loadConfig()
       const runtime = await createRuntime(
         config,
-        which === 'all' ? 'promotion' : which,
+        flow ? flow.name : 'promotion',
         ...(values.instance ? [values.instance] : []),
       )
       runtime.lifecycle.handleSignals()
@@ -35,10 +33,7 @@ export function serveCommand(which: 'coupon' | 'timesale' | 'all'): Command {
         ...(values['no-consumer'] ? { consume: false } : {}),
         ...(values.instance ? { instanceId: values.instance } : {}),
       }
-      for (const name of names) {
-        if (name === 'coupon') await startFeature(runtime, couponFeature, options)
-        else await startFeature(runtime, timesaleFeature, options)
-      }
+      for (const started of flow ? [flow] : flows) await startFeature(runtime, started, options)
       return undefined
     },
   }

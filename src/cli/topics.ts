@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.ts'
-import { allTopics, ensureTopics } from '../platform/kafka.ts'
+import { allTopics } from '../flows.ts'
+import { ensureTopics } from '../platform/kafka.ts'
 import { createLogger } from '../platform/logger.ts'
 import type { Command } from './index.ts'
 

@@ -50,6 +50,13 @@ const deps = oncePerRuntime(wire)
 export const couponFeature: Feature<IssueRequest> = {
   name: 'coupon',
   title: 'Coupon service',
+  topics: {
+    requests: 'coupon-issue-requests',
+    success: 'coupon-issue-success',
+    failures: 'coupon-issue-failures',
+    dlq: 'coupon-issue-dlq',
+  },
+  portVariable: 'COUPON_PORT',
   port: (config) => config.coupon.port,
   groupId: (config) => config.coupon.groupId,
   prepare: async (runtime, { topics }) => {

@@ -19,12 +19,14 @@ export interface ProcessorOptions<T> {
   readonly flow: string
   readonly topics: FlowTopics
   /** Turns a raw record into a request; throws a `MalformedMessageError` (envelope.ts) for a record that never can be. */
-  readonly decode: (raw: RawMessage) => T & { requestId: string }
+  // Method signatures (not function-typed properties) so a flow's `Feature<IssueRequest>` is also a
+  // `Feature` of the registry's list (src/flows.ts): the decoded type only ever meets its own `process`.
+  decode(raw: RawMessage): T & { requestId: string }
   /**
    * Does the work of a batch (in partition order) and publishes every outcome. Must be idempotent by
    * `requestId`: after a crash or a retry it runs again on messages it may already have handled.
    */
-  readonly process: (batch: readonly Envelope<T>[]) => Promise<void>
+  process(batch: readonly Envelope<T>[]): Promise<void>
   readonly producer: BatchingProducer
   readonly retry: Pick<ConsumerConfig, 'maxRetries' | 'retryBackoffMs'>
   readonly logger: Logger

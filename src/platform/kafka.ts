@@ -12,7 +12,7 @@ import { retry, withTimeout } from './async.ts'
 import { kafkaFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
 
-/** The four topics of one flow (SPEC §3). */
+/** The four topics of one flow (SPEC §3); each flow names its own in its descriptor (src/flows.ts). */
 export interface FlowTopics {
   readonly requests: string
   readonly success: string
@@ -20,35 +20,14 @@ export interface FlowTopics {
   readonly dlq: string
 }
 
-const FLOW_TOPIC_BASES = {
-  coupon: {
-    requests: 'coupon-issue-requests',
-    success: 'coupon-issue-success',
-    failures: 'coupon-issue-failures',
-    dlq: 'coupon-issue-dlq',
-  },
-  timesale: {
-    requests: 'timesale-order-requests',
-    success: 'timesale-order-success',
-    failures: 'timesale-order-failures',
-    dlq: 'timesale-order-dlq',
-  },
-} as const
-
-export type Flow = keyof typeof FLOW_TOPIC_BASES
-
-export function flowTopics(flow: Flow, prefix = ''): FlowTopics {
-  const base = FLOW_TOPIC_BASES[flow]
+/** A flow's topics with the configured prefix (KAFKA_TOPIC_PREFIX) in front of each name. */
+export function prefixTopics(topics: FlowTopics, prefix = ''): FlowTopics {
   return {
-    requests: prefix + base.requests,
-    success: prefix + base.success,
-    failures: prefix + base.failures,
-    dlq: prefix + base.dlq,
+    requests: prefix + topics.requests,
+    success: prefix + topics.success,
+    failures: prefix + topics.failures,
+    dlq: prefix + topics.dlq,
   }
-}
-
-export function allTopics(prefix = ''): string[] {
-  return (Object.keys(FLOW_TOPIC_BASES) as Flow[]).flatMap((flow) => Object.values(flowTopics(flow, prefix)))
 }
 
 /**

@@ -50,6 +50,13 @@ const deps = oncePerRuntime(wire)
 export const timesaleFeature: Feature<OrderRequest> = {
   name: 'timesale',
   title: 'Time-sale service',
+  topics: {
+    requests: 'timesale-order-requests',
+    success: 'timesale-order-success',
+    failures: 'timesale-order-failures',
+    dlq: 'timesale-order-dlq',
+  },
+  portVariable: 'TIMESALE_PORT',
   port: (config) => config.timesale.port,
   groupId: (config) => config.timesale.groupId,
   prepare: async (runtime, { topics }) => {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test'
-import { BatchingProducer, createProducer, flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
+import { BatchingProducer, createProducer } from '../../src/platform/kafka.ts'
 import { FLOWS } from './flows.ts'
 import { assertChecks, runScenario } from './scenario.ts'
 import { skipUnlessIsolated } from './stack.ts'

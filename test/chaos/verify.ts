@@ -3,7 +3,7 @@
  * for one promotion, and the SPEC §4 invariants computed from them.
  */
 import type { Config } from '../../src/config.ts'
-import { flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
 import type { Pool } from '../../src/platform/postgres.ts'
 import type { Redis } from '../../src/platform/redis.ts'
 import { readTopics } from '../helpers/kafka.ts'

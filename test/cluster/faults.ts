@@ -4,7 +4,7 @@
  */
 import { Admin, compatibilityPartitioner } from '@platformatic/kafka'
 import { Redis } from 'ioredis'
-import { flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
 import { readGroupLag } from '../../src/platform/lag.ts'
 import type { FlowName } from './topology.ts'
 import { redisNodePort, topologyConfig } from './topology.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
-import { flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
 import { post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'
 import { envFor, spawnService } from '../helpers/process.ts'

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { Admin } from '@platformatic/kafka'
 import { Cluster } from 'ioredis'
 import { type Config, loadConfig } from '../../src/config.ts'
-import { allTopics } from '../../src/platform/kafka.ts'
+import { allTopics } from '../../src/flows.ts'
 import { createRedis } from '../../src/platform/redis.ts'
 import {
   createRuntime,

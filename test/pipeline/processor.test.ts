@@ -2,16 +2,11 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { AppError, ERRORS } from '../../src/errors.ts'
+import { allTopics, flowTopics } from '../../src/flows.ts'
 import { listDeadLetters, replayDeadLetters } from '../../src/pipeline/dlq.ts'
 import { HEADERS, headersFor, parseEnvelope } from '../../src/pipeline/envelope.ts'
 import { createBatchHandler } from '../../src/pipeline/processor.ts'
-import {
-  allTopics,
-  BatchingProducer,
-  createProducer,
-  ensureTopics,
-  flowTopics,
-} from '../../src/platform/kafka.ts'
+import { BatchingProducer, createProducer, ensureTopics } from '../../src/platform/kafka.ts'
 import { BatchConsumer } from '../../src/platform/kafka-consumer.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'

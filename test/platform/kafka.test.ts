@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Admin } from '@platformatic/kafka'
-import {
-  allTopics,
-  BatchingProducer,
-  createProducer,
-  ensureTopics,
-  flowTopics,
-} from '../../src/platform/kafka.ts'
+import { allTopics, flowTopics } from '../../src/flows.ts'
+import { BatchingProducer, createProducer, ensureTopics } from '../../src/platform/kafka.ts'
 import { BatchConsumer, type RawMessage } from '../../src/platform/kafka-consumer.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { cleanup, eventually, testConfig, testGroupId } from '../helpers/stack.ts'

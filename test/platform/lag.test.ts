@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import {
-  allTopics,
-  BatchingProducer,
-  createProducer,
-  ensureTopics,
-  flowTopics,
-} from '../../src/platform/kafka.ts'
+import { allTopics, flowTopics } from '../../src/flows.ts'
+import { BatchingProducer, createProducer, ensureTopics } from '../../src/platform/kafka.ts'
 import { BatchConsumer } from '../../src/platform/kafka-consumer.ts'
 import { estimateDrainSeconds, type GroupLag, readGroupLag } from '../../src/platform/lag.ts'
 import { LagMonitor, registerConsumerMetrics } from '../../src/platform/lag-metrics.ts'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { flowTopics } from '../../src/platform/kafka.ts'
+import { flowTopics } from '../../src/flows.ts'
 import type { Pool } from '../../src/platform/postgres.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { get } from '../helpers/http.ts'

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import { Admin, compatibilityPartitioner } from '@platformatic/kafka'
 import type { Config } from '../../../src/config.ts'
-import { flowTopics } from '../../../src/platform/kafka.ts'
+import { flowTopics } from '../../../src/flows.ts'
 import { eventually } from '../../helpers/stack.ts'
 import { FLOWS } from '../flows.ts'
 import { assertChecks, runScenario, sleep } from '../scenario.ts'
