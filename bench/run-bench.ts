@@ -4,7 +4,8 @@
  */
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadConfig } from '../src/config.ts'
+import { type Config, loadConfig } from '../src/config.ts'
+import { findFlow } from '../src/flows.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { createPool } from '../src/platform/postgres.ts'
 import { createRedis } from '../src/platform/redis.ts'
@@ -19,9 +20,9 @@ import { evaluateTargets } from './report/targets.ts'
 import { timestampName, writeReport } from './report/write.ts'
 import type { BenchReport, RunReport, SweepReport } from './results-types.ts'
 import { ensureServices } from './services.ts'
-import { couponTarget } from './targets/coupon.ts'
+import { couponTarget, type TargetDeps } from './targets/coupon.ts'
 import { timesaleTarget } from './targets/timesale.ts'
-import type { ServiceTarget } from './targets/types.ts'
+import { SERVICES, type ServiceName, type ServiceTarget } from './targets/types.ts'
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
@@ -31,13 +32,26 @@ export interface Connections {
   readonly config: ReturnType<typeof loadConfig>
   /** The local ports of the stack's components, for the CPU accounting. */
   readonly cpuPorts: ComponentPorts
-  readonly targets: Record<'coupon' | 'timesale', ServiceTarget>
+  readonly targets: Record<ServiceName, ServiceTarget>
   readonly pool: ReturnType<typeof createPool>
   readonly redis: ReturnType<typeof createRedis>
   close(): Promise<void>
 }
 
-/** PostgreSQL and Redis clients for the checks, and the two targets on 127.0.0.1. */
+/** The bench's client of each flow's API (the flows themselves are listed in src/flows.ts). */
+const TARGETS: Record<ServiceName, (deps: TargetDeps) => ServiceTarget> = {
+  coupon: couponTarget,
+  timesale: timesaleTarget,
+}
+
+/** The HTTP port of a service, from its flow's descriptor. */
+function servicePort(config: Config, name: ServiceName): number {
+  const flow = findFlow(name)
+  if (!flow) throw new Error(`the bench target ${name} has no flow in src/flows.ts`)
+  return flow.port(config)
+}
+
+/** PostgreSQL and Redis clients for the checks, and each service's target on 127.0.0.1. */
 export function connect(): Connections {
   const config = loadConfig()
   const logger = createLogger({ level: 'warn', name: 'bench' })
@@ -52,15 +66,16 @@ export function connect(): Connections {
       kafka: config.kafka.brokers.filter(local).map((b) => Number(b.slice(b.lastIndexOf(':') + 1))),
       redis: [port(config.redis.url) || 6379],
       postgres: [port(config.postgres.url) || 5432],
-      coupon: [config.coupon.port],
-      timesale: [config.timesale.port],
+      ...Object.fromEntries(SERVICES.map((name) => [name, [servicePort(config, name)]])),
     },
     pool,
     redis,
-    targets: {
-      coupon: couponTarget({ ...deps, origin: `http://127.0.0.1:${config.coupon.port}` }),
-      timesale: timesaleTarget({ ...deps, origin: `http://127.0.0.1:${config.timesale.port}` }),
-    },
+    targets: Object.fromEntries(
+      SERVICES.map((name) => [
+        name,
+        TARGETS[name]({ ...deps, origin: `http://127.0.0.1:${servicePort(config, name)}` }),
+      ]),
+    ) as Record<ServiceName, ServiceTarget>,
     async close() {
       redis.disconnect()
       await pool.end()
