@@ -5,7 +5,7 @@ import { SERVICES, type ServiceName, STRATEGIES, type Strategy } from './targets
 export const LOADTEST_USAGE =
   'loadtest [--strategy v1|v2|v3] [--users 1000] [--concurrency 100] [--service coupon|timesale] [--stock 100]'
 
-export const LOADTEST_HELP = `Usage: node src/main.ts ${LOADTEST_USAGE}   (npm run loadtest -- …)
+export const LOADTEST_HELP = `Usage: node bench/main.ts ${LOADTEST_USAGE}   (npm run loadtest -- …)
 
 The seed's load test: --users distinct users each send one request at once, --concurrency of them in flight
 (the seed's -ThrottleLimit), against a fresh promotion with --stock units. Prints the answers by status, the

@@ -49,7 +49,7 @@ export const SCENARIOS: readonly ScenarioName[] = ['closed', 'hot', 'drain', 'ho
 
 export const BENCH_USAGE = `bench [--quick] [--services coupon,timesale] [--strategies v1,v2,v3] [--scenarios ${SCENARIOS.join(',')}] [options]`
 
-export const BENCH_HELP = `Usage: node src/main.ts ${BENCH_USAGE}   (npm run bench -- …)
+export const BENCH_HELP = `Usage: node bench/main.ts ${BENCH_USAGE}   (npm run bench -- …)
 
 Measures v1, v2 and v3 of both services in one run with the same load settings, checks the SPEC §4
 invariants after every run, and writes a report to bench/results/<timestamp>/ and bench/results/latest.md.

@@ -175,7 +175,7 @@ export async function runBench(options: BenchOptions, args: readonly string[]): 
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    command: ['node src/main.ts bench', ...args].join(' '),
+    command: ['node bench/main.ts bench', ...args].join(' '),
     machine,
     options: { ...options },
     notes,

@@ -19,6 +19,8 @@ export const helpCommand: Command = {
     }
     lines.push(
       '',
+      'Load tools (bench/main.ts, outside the services): npm run bench -- --help, npm run loadtest -- --help',
+      '',
       'Environment (default; LOCAL_KAFKA_PORT, LOCAL_REDIS_PORT and LOCAL_PG_PORT, when set, move the',
       'connection defaults to that local stack, see docs/infra.md "Isolated stacks"):',
     )

@@ -1,9 +1,7 @@
 import { flows } from '../flows.ts'
-import { benchCommand } from './bench.ts'
 import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
 import { lagCommand } from './lag.ts'
-import { loadtestCommand } from './loadtest.ts'
 import { migrateCommand } from './migrate.ts'
 import { reconcileCommand } from './reconcile.ts'
 import { scaleCommand } from './scale.ts'
@@ -26,8 +24,6 @@ export const commands: Record<string, Command> = {
   lag: lagCommand,
   reconcile: reconcileCommand,
   scale: scaleCommand,
-  bench: benchCommand,
-  loadtest: loadtestCommand,
   help: helpCommand,
   '--help': helpCommand,
   '-h': helpCommand,
