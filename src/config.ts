@@ -3,84 +3,33 @@
  * frozen; the rest of the code receives the slice it needs.
  */
 import { z } from 'zod'
+import {
+  boolean,
+  hostPortList,
+  nonNegativeInt,
+  optionalHostPortList,
+  port,
+  positiveInt,
+  url,
+} from './platform/env-kinds.ts'
+import { type HttpConfig, httpConfig, httpEnv } from './platform/http-config.ts'
 import { type ClientApiConfig, clientApiConfig, clientApiEnv } from './shared/client-api-config.ts'
-
-const port = z.coerce.number().int().min(1).max(65_535)
-const positiveInt = z.coerce.number().int().min(1)
-const nonNegativeInt = z.coerce.number().int().min(0)
-
-const brokerList = z
-  .string()
-  .min(1)
-  .transform((value) => value.split(',').map((broker) => broker.trim()))
-  .refine((brokers) => brokers.every((broker) => /^[^\s:]+:\d{1,5}$/.test(broker)), {
-    message: 'must be a comma-separated list of host:port',
-  })
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .url()
-    .refine((value) => protocols.some((protocol) => value.startsWith(`${protocol}://`)), {
-      message: `must start with ${protocols.map((protocol) => `${protocol}://`).join(' or ')}`,
-    })
-
-const boolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes')
 
 /** Environment variables, their defaults and their constraints. Example values in comments. */
 const schema = z.object({
   /** `info` | `debug` | `warn` | `error` | `silent` */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** Address the HTTP servers bind to, e.g. `0.0.0.0`. */
-  HOST: z.string().min(1).default('0.0.0.0'),
   COUPON_PORT: port.default(3001),
   TIMESALE_PORT: port.default(3003),
-  /** Largest accepted request body in bytes, e.g. `16384`. */
-  HTTP_BODY_LIMIT: positiveInt.max(10 * 1024 * 1024).default(16_384),
-  /** How long a client may take to send a request's headers before 408 and the connection is closed, in ms. */
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-  /** How long a client may take to send a whole request (headers and body), in ms; at least the headers timeout. */
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-  /** How long an idle keep-alive connection stays open between requests, in ms. */
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.max(600_000).default(5_000),
-  /** Issue/order requests one user (or IP, see RATE_LIMIT_BY) may send per window, all instances together; 0 = off. */
-  RATE_LIMIT_MAX: nonNegativeInt.default(0),
-  /** What a rate-limit budget belongs to: `user` (the body's userId) or `ip`. */
-  RATE_LIMIT_BY: z.enum(['user', 'ip']).default('user'),
-  /** The rate-limit window in ms, e.g. `1000`. */
-  RATE_LIMIT_WINDOW_MS: positiveInt.max(3_600_000).default(1_000),
-  /** v2: how long a request waits for its promotion's lock before 503 LOCK_TIMEOUT, in ms. */
-  LOCK_WAIT_MS: positiveInt.max(60_000).default(10_000),
-  /** v2: how long a lock lives if its holder dies, in ms. */
-  LOCK_TTL_MS: positiveInt.max(60_000).default(5_000),
-  /**
-   * Admission control of write endpoints (503 OVERLOADED + Retry-After, nothing changed). Each limit 0 = off.
-   * Mean event-loop delay over one sample interval, in ms, e.g. `30`.
-   */
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: nonNegativeInt.max(60_000).default(30),
-  /** Write requests being answered at once in this process (counted once their body is read), e.g. `1000`. */
-  OVERLOAD_MAX_IN_FLIGHT: nonNegativeInt.max(1_000_000).default(1_000),
-  /** Messages handed to the Kafka producer and not yet acknowledged by the broker, e.g. `5000`. */
-  OVERLOAD_MAX_PRODUCER_BACKLOG: nonNegativeInt.max(10_000_000).default(5_000),
-  /** V8 heap in use, in MiB, e.g. `1536`. */
-  OVERLOAD_MAX_HEAP_MB: nonNegativeInt.max(1_048_576).default(1_536),
-  /** How often event-loop delay, heap and producer backlog are sampled, in ms (at least 50: the delay monitor ticks every 10 ms). */
-  OVERLOAD_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(100),
-  /** `Retry-After` of a shed request, in seconds. */
-  OVERLOAD_RETRY_AFTER_S: positiveInt.max(3_600).default(1),
-  /**
-   * Token required by admin endpoints (promotion creation, DLQ replay, reconciliation, dashboard data);
-   * empty = only loopback clients may use them.
-   */
-  ADMIN_TOKEN: z.string().default(''),
+
+  /** HTTP edge: bind address, limits, timeouts, admin token, rate limits, v2 lock, admission control. */
+  ...httpEnv,
 
   /**
    * e.g. `localhost:9092` or `k1:9092,k2:9092,k3:9092`. Unset: `localhost:$LOCAL_KAFKA_PORT` (see
    * {@link localStackDefaults}).
    */
-  KAFKA_BROKERS: brokerList.default(['localhost:9092']),
+  KAFKA_BROKERS: hostPortList.default(['localhost:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('promotion-system'),
   /** Consumer group of the coupon service. */
   KAFKA_GROUP_ID: z.string().min(1).default('coupon-service-group'),
@@ -120,18 +69,7 @@ const schema = z.object({
    * Redis Cluster seed nodes, e.g. `10.0.0.1:7000,10.0.0.2:7000`; when set, the services use Redis Cluster
    * and ignore REDIS_URL. Empty = one Redis node at REDIS_URL.
    */
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((node) => node.trim())
-        .filter(Boolean),
-    )
-    .refine((nodes) => nodes.every((node) => /^[^\s:]+:\d{1,5}$/.test(node)), {
-      message: 'must be a comma-separated list of host:port',
-    }),
+  REDIS_CLUSTER_NODES: optionalHostPortList,
   /** Prepended to every Redis key; lets tests share one Redis. No `{`/`}`: keys carry hash tags. */
   REDIS_KEY_PREFIX: z
     .string()
@@ -221,33 +159,6 @@ export interface ConsumerConfig {
   readonly sessionTimeoutMs: number
 }
 
-/** Limits past which a write endpoint sheds the request (503 `OVERLOADED`); 0 turns a limit off. */
-export interface OverloadConfig {
-  readonly maxEventLoopDelayMs: number
-  readonly maxInFlight: number
-  readonly maxProducerBacklog: number
-  readonly maxHeapBytes: number
-  readonly sampleIntervalMs: number
-  readonly retryAfterSeconds: number
-}
-
-/** How long a client may take to send a request, and how long an idle keep-alive connection lives, in ms. */
-export interface HttpTimeouts {
-  readonly headersMs: number
-  readonly requestMs: number
-  readonly keepAliveMs: number
-}
-
-export interface HttpConfig {
-  readonly host: string
-  readonly bodyLimit: number
-  readonly timeouts: HttpTimeouts
-  readonly adminToken: string
-  readonly rateLimit: { readonly max: number; readonly by: 'user' | 'ip'; readonly windowMs: number }
-  readonly lock: { readonly waitMs: number; readonly ttlMs: number }
-  readonly overload: OverloadConfig
-}
-
 export interface Config {
   readonly logLevel: Env['LOG_LEVEL']
   readonly http: HttpConfig
@@ -293,37 +204,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
   }
   const e = parsed.data
-  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(
-      'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS',
-    )
-  }
+  const http = httpConfig(e)
   const clientApi = clientApiConfig(e)
-  if (clientApi.problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n  ${clientApi.problems.join('\n  ')}`)
-  }
+  const problems = [...http.problems, ...clientApi.problems]
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`)
   return deepFreeze({
     logLevel: e.LOG_LEVEL,
-    http: {
-      host: e.HOST,
-      bodyLimit: e.HTTP_BODY_LIMIT,
-      timeouts: {
-        headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
-        requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
-        keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-      },
-      adminToken: e.ADMIN_TOKEN,
-      rateLimit: { max: e.RATE_LIMIT_MAX, by: e.RATE_LIMIT_BY, windowMs: e.RATE_LIMIT_WINDOW_MS },
-      lock: { waitMs: e.LOCK_WAIT_MS, ttlMs: e.LOCK_TTL_MS },
-      overload: {
-        maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
-        maxInFlight: e.OVERLOAD_MAX_IN_FLIGHT,
-        maxProducerBacklog: e.OVERLOAD_MAX_PRODUCER_BACKLOG,
-        maxHeapBytes: e.OVERLOAD_MAX_HEAP_MB * 1024 * 1024,
-        sampleIntervalMs: e.OVERLOAD_SAMPLE_INTERVAL_MS,
-        retryAfterSeconds: e.OVERLOAD_RETRY_AFTER_S,
-      },
-    },
+    http: http.config,
     coupon: { port: e.COUPON_PORT, groupId: e.KAFKA_GROUP_ID },
     timesale: { port: e.TIMESALE_PORT, groupId: e.TIMESALE_KAFKA_GROUP_ID },
     kafka: {

@@ -1,7 +1,7 @@
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { OverloadConfig } from '../config.ts'
 import { ERRORS } from '../errors.ts'
+import type { OverloadConfig } from './http-config.ts'
 import { Counter, type Registry } from './metrics.ts'
 
 /** Why a request was shed: under-pressure's check types, plus our in-flight limit. */

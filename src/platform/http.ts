@@ -9,10 +9,10 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
-import type { HttpTimeouts } from '../config.ts'
 import { AppError, ERRORS, isAppError, toAppError } from '../errors.ts'
 import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
+import type { HttpTimeouts } from './http-config.ts'
 import {
   collectMethods,
   FRAMEWORK_CODES,

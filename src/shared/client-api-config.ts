@@ -4,9 +4,7 @@
  */
 import { z } from 'zod'
 import type { JwtAuthConfig } from '../platform/auth.ts'
-
-const positiveInt = z.coerce.number().int().min(1)
-const nonNegativeInt = z.coerce.number().int().min(0)
+import { nonNegativeInt, positiveInt } from '../platform/env-kinds.ts'
 
 /** Environment variables of the client API, merged into the schema of `src/config.ts`. */
 export const clientApiEnv = {
