@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import {
   boolean,
+  commaList,
   hostPortList,
   nonNegativeInt,
   optionalHostPortList,
@@ -92,15 +93,7 @@ const schema = z.object({
    * Test-only fault injection: comma-separated points at which the process kills itself with SIGKILL,
    * e.g. `coupon.after-reserve`. Empty in production.
    */
-  FAULT_INJECTION: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((point) => point.trim())
-        .filter(Boolean),
-    ),
+  FAULT_INJECTION: commaList,
 
   /** Result streams, Idempotency-Key, user JWT: see `src/shared/client-api-config.ts`. */
   ...clientApiEnv,

@@ -37,16 +37,18 @@ export const hostPortList = z
     message: 'must be a comma-separated list of host:port',
   })
 
-/** Like {@link hostPortList}, but empty (the default) means none; blank entries are dropped. */
-export const optionalHostPortList = z
+/** A comma-separated list; empty (the default) means none, blank entries are dropped, spaces trimmed. */
+export const commaList = z
   .string()
   .default('')
   .transform((value) =>
     value
       .split(',')
-      .map((node) => node.trim())
+      .map((item) => item.trim())
       .filter(Boolean),
   )
-  .refine((nodes) => nodes.every((node) => HOST_PORT.test(node)), {
-    message: 'must be a comma-separated list of host:port',
-  })
+
+/** Like {@link hostPortList}, but empty (the default) means none. */
+export const optionalHostPortList = commaList.refine((nodes) => nodes.every((node) => HOST_PORT.test(node)), {
+  message: 'must be a comma-separated list of host:port',
+})
