@@ -1,14 +1,8 @@
-import {
-  HEADERS,
-  headersFor,
-  idField,
-  MalformedMessageError,
-  parseEnvelope,
-  SCHEMA_VERSION,
-  userIdField,
-} from '../pipeline/envelope.ts'
+import { headersFor } from '../pipeline/envelope.ts'
 import type { FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import type { RawMessage } from '../platform/kafka-consumer.ts'
+import { decodeMessage, encodeMessage } from '../shared/contracts/message.ts'
+import { issueRequested, issueSettled } from './contracts.ts'
 import type { IssueRequest, Outcome } from './types.ts'
 
 /** The message published to `coupon-issue-requests`, keyed by policy id (one promotion, one partition). */
@@ -16,42 +10,33 @@ export function requestMessage(topics: FlowTopics, request: IssueRequest): Outgo
   return {
     topic: topics.requests,
     key: request.policyId,
-    value: JSON.stringify({ v: SCHEMA_VERSION, type: 'coupon.issue.requested', ...request }),
+    value: encodeMessage(issueRequested, { type: 'coupon.issue.requested', ...request }),
     headers: headersFor(request.requestId),
   }
 }
 
+/** Reads a request message. @throws MalformedMessageError naming the wrong fields. */
 export function decodeRequest(raw: RawMessage): IssueRequest {
-  const body = parseEnvelope(raw.value)
-  const acceptedAt = body.acceptedAt
-  if (typeof acceptedAt !== 'number' || !Number.isFinite(acceptedAt) || acceptedAt <= 0) {
-    throw new MalformedMessageError('acceptedAt is missing or not a timestamp')
-  }
-  return {
-    requestId: body.requestId,
-    policyId: idField(body, 'policyId'),
-    userId: userIdField(body, 'userId'),
-    acceptedAt,
-  }
+  return decodeMessage(issueRequested, raw)
 }
 
 /** The outcome of a request on `coupon-issue-success` or `coupon-issue-failures`. */
 export function outcomeMessage(topics: FlowTopics, outcome: Outcome): OutgoingMessage {
+  const issued = outcome.status === 'ISSUED'
   return {
-    topic: outcome.status === 'ISSUED' ? topics.success : topics.failures,
+    topic: issued ? topics.success : topics.failures,
     key: outcome.policyId,
-    value: JSON.stringify({
-      v: SCHEMA_VERSION,
-      type: outcome.status === 'ISSUED' ? 'coupon.issue.succeeded' : 'coupon.issue.failed',
-      requestId: outcome.requestId,
-      policyId: outcome.policyId,
-      userId: outcome.userId,
-      status: outcome.status,
-      code: outcome.code,
-      couponId: outcome.couponId,
+    value: encodeMessage(issueSettled, {
+      type: issued ? 'coupon.issue.succeeded' : 'coupon.issue.failed',
+      ...outcome,
       acceptedAt: outcome.acceptedAt.toISOString(),
       settledAt: outcome.settledAt.toISOString(),
     }),
-    headers: { ...headersFor(outcome.requestId), [HEADERS.contentType]: 'application/json' },
+    headers: headersFor(outcome.requestId),
   }
+}
+
+/** Reads an outcome message (for the topics' readers and tests). @throws MalformedMessageError */
+export function decodeOutcome(raw: Pick<RawMessage, 'value'>): Outcome {
+  return decodeMessage(issueSettled, raw)
 }

@@ -6,9 +6,12 @@
  *   consumer and about to be written); the number of holders is the number of coupons taken;
  * - pending: a user's v3 request accepted but not decided yet (answers ALREADY_ISSUED to a second try).
  */
+import type { z } from 'zod'
+import type { MessageFields } from '../shared/contracts/message.ts'
 import type { Strategy } from '../shared/strategy.ts'
+import type { discountType, issueRequested, issueSettled } from './contracts.ts'
 
-export type DiscountType = 'FIXED' | 'PERCENTAGE'
+export type DiscountType = z.output<typeof discountType>
 
 export interface Policy {
   readonly id: string
@@ -50,14 +53,8 @@ export interface Coupon {
   readonly issuedAt: Date
 }
 
-/** A v3 request as it travels on `coupon-issue-requests`. */
-export interface IssueRequest {
-  readonly requestId: string
-  readonly policyId: string
-  readonly userId: string
-  /** When the API accepted it (ms since epoch). */
-  readonly acceptedAt: number
-}
+/** A v3 request as it travels on `coupon-issue-requests` (`acceptedAt`: ms since epoch). */
+export type IssueRequest = MessageFields<typeof issueRequested>
 
 /** What the status endpoint knows of a v3 request before PostgreSQL has its outcome. */
 export interface PendingRequest {
@@ -71,13 +68,4 @@ export interface PendingRequest {
 export type Decision = 'ISSUED' | 'ALREADY_ISSUED' | 'SOLD_OUT'
 
 /** The terminal result of a v3 request, as stored in PostgreSQL and published on the outcome topics. */
-export interface Outcome {
-  readonly requestId: string
-  readonly policyId: string
-  readonly userId: string
-  readonly status: 'ISSUED' | 'FAILED'
-  readonly code: 'ALREADY_ISSUED' | 'SOLD_OUT' | null
-  readonly couponId: string | null
-  readonly acceptedAt: Date
-  readonly settledAt: Date
-}
+export type Outcome = MessageFields<typeof issueSettled>

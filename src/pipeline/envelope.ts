@@ -6,7 +6,7 @@
  *   its provenance until replayed.
  */
 import { AppError } from '../errors.ts'
-import { integerIdOf, requestIdOf } from '../shared/ids.ts'
+import { requestIdOf } from '../shared/ids.ts'
 import { isUserId, normalizeUserId } from '../shared/user-id.ts'
 
 export const SCHEMA_VERSION = 1
@@ -39,7 +39,7 @@ export class MalformedMessageError extends AppError {
 
 /**
  * Parses a JSON message value and checks the envelope fields (`v`, `requestId`). Domain fields are checked
- * by the caller. Throws {@link MalformedMessageError}.
+ * by the caller (a message's zod definition, `shared/contracts/message.ts`). Throws {@link MalformedMessageError}.
  */
 export function parseEnvelope(
   value: Buffer | undefined,
@@ -62,13 +62,6 @@ export function parseEnvelope(
   // A message is an edge too: its request id is read in the one spelling the API uses.
   record.requestId = requestId
   return record as Record<string, unknown> & { v: number; requestId: string }
-}
-
-/** Reads a positive integer id (as a decimal string) from a decoded message field. */
-export function idField(record: Record<string, unknown>, field: string): string {
-  const id = integerIdOf(record[field])
-  if (id === undefined) throw new MalformedMessageError(`${field} is missing or not a positive integer id`)
-  return id
 }
 
 /** Reads a user id (see `shared/user-id.ts`) from a decoded message field, normalised. */

@@ -3,12 +3,13 @@ import { type DeadLetterDeps, listDeadLetters, replayDeadLetters } from '../pipe
 import { requireAdmin } from '../platform/admin-guard.ts'
 import type { FastifyInstance } from '../platform/http.ts'
 import type { LagMonitor } from '../platform/lag-metrics.ts'
+import { requestSchema } from './contracts/json-schema.ts'
 import { idParamSchema, requestIdSchema } from './ids.ts'
 import {
   PAGE_DESCRIPTION,
   type PageQuery,
   pageHeadersSchema,
-  pageQuerySchema,
+  pageQuery,
   pageRequest,
   sendPage,
 } from './paging.ts'
@@ -93,7 +94,7 @@ export function registerAdminRoutes(
           'List dead letters, oldest first, a page at a time (count = letters on the topic; Link rel="next")',
         security,
         description: PAGE_DESCRIPTION,
-        querystring: pageQuerySchema,
+        querystring: requestSchema(pageQuery),
         response: {
           200: {
             type: 'object',

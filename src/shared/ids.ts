@@ -6,39 +6,50 @@
  * - request ids: UUIDs in any letter case, turned into lower case (RFC 9562).
  * User ids follow their own rule (`user-id.ts`), in the same spirit: one spelling behind the edge.
  */
+import { z } from 'zod'
 import { MAX_NUMERIC_ID, normalizeIntegerId, normalizeUuid } from '../platform/schema-keywords.ts'
+import { type JsonSchema, requestSchema } from './contracts/json-schema.ts'
 
 const INTEGER_ID_PATTERN = '^[1-9][0-9]{0,17}$'
 const INTEGER_ID = new RegExp(INTEGER_ID_PATTERN)
 
 /** A positive integer id given as a JSON string (`"1"`) or number (`1`); read back as the string `"1"`. */
-export const idSchema = {
-  anyOf: [
-    { type: 'string', pattern: INTEGER_ID_PATTERN },
-    { type: 'integer', minimum: 1, maximum: MAX_NUMERIC_ID },
-  ],
-  'x-normalize': 'id',
-  description: 'Positive integer, as a string or a number; no leading zero, sign or white space',
-} as const
+export const integerIdField = z
+  .union([z.string().regex(INTEGER_ID), z.int().min(1).max(MAX_NUMERIC_ID)])
+  .meta({
+    'x-normalize': 'id',
+    description: 'Positive integer, as a string or a number; no leading zero, sign or white space',
+  })
+  .transform((value) => String(value))
+
+/** {@link integerIdField} as a JSON schema. */
+export const idSchema: JsonSchema = requestSchema(integerIdField)
 
 /** An integer id in a path (or a list of them): digits only, no leading zero. */
-export const idParamSchema = {
-  type: 'string',
-  pattern: INTEGER_ID_PATTERN,
-  description: 'Positive integer; no leading zero, sign or white space',
-} as const
+export const idParamField = z
+  .string()
+  .regex(INTEGER_ID)
+  .meta({ description: 'Positive integer; no leading zero, sign or white space' })
+
+/** {@link idParamField} as a JSON schema. */
+export const idParamSchema: JsonSchema = requestSchema(idParamField)
 
 const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
 const UUID = new RegExp(UUID_PATTERN)
 
 /** A request id: a UUID in any letter case, read back in lower case. */
-export const requestIdSchema = {
-  type: 'string',
-  format: 'uuid',
-  pattern: UUID_PATTERN,
-  'x-normalize': 'uuid',
-  description: 'UUID (8-4-4-4-12 hex digits), any letter case',
-} as const
+export const requestIdField = z
+  .string()
+  .regex(UUID)
+  .meta({
+    format: 'uuid',
+    'x-normalize': 'uuid',
+    description: 'UUID (8-4-4-4-12 hex digits), any letter case',
+  })
+  .transform(normalizeUuid)
+
+/** {@link requestIdField} as a JSON schema. */
+export const requestIdSchema: JsonSchema = requestSchema(requestIdField)
 
 /** The lower-case request id of `value`, or `undefined` when it is not a UUID (for non-HTTP edges, e.g. Kafka). */
 export function requestIdOf(value: unknown): string | undefined {

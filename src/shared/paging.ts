@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { FastifyReply, FastifyRequest } from '../platform/http.ts'
 
 /**
@@ -20,27 +21,22 @@ export const MAX_PAGE_LIMIT = 1000
 export const DEFAULT_PAGE_LIMIT = 100
 
 /** Querystring of list endpoints: `?limit=1..1000&offset=0..999999999`, nothing else. */
-export const pageQuerySchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: {
-      type: 'string',
-      pattern: '^(?:[1-9][0-9]{0,2}|1000)$',
+export const pageQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^(?:[1-9][0-9]{0,2}|1000)$/)
+    .meta({
       description: `Items per page, 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT}); larger is refused with 400`,
-    },
-    offset: {
-      type: 'string',
-      pattern: '^(?:0|[1-9][0-9]{0,8})$',
-      description: 'Items to skip from the start of the list (default 0)',
-    },
-  },
-} as const
+    })
+    .optional(),
+  offset: z
+    .string()
+    .regex(/^(?:0|[1-9][0-9]{0,8})$/)
+    .meta({ description: 'Items to skip from the start of the list (default 0)' })
+    .optional(),
+})
 
-export interface PageQuery {
-  readonly limit?: string
-  readonly offset?: string
-}
+export type PageQuery = z.output<typeof pageQuery>
 
 /** Which slice of a list to read: `limit` items after the first `offset`. */
 export interface PageRequest {

@@ -17,6 +17,8 @@
  * `Idempotency-Key` fingerprints) carries the normalised string.
  */
 
+import { z } from 'zod'
+
 /** Longest user id, in characters. */
 export const USER_ID_MAX_LENGTH = 64
 
@@ -34,32 +36,26 @@ const DESCRIPTION =
   'one user; digits only means no leading zeros). UUIDs are case-insensitive (answered in lower case); ' +
   'other ids are compared exactly.'
 
-const userIdString = {
-  type: 'string',
-  minLength: 1,
-  maxLength: USER_ID_MAX_LENGTH,
-  pattern: USER_ID_PATTERN,
-} as const
+const userIdString = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(USER_ID)
 
 /**
- * Body field schema: a user id as a string (`"1001"`, a UUID, `"kim@example.com"`) or a positive integer.
+ * Body field: a user id as a string (`"1001"`, a UUID, `"kim@example.com"`) or a positive integer.
  * Validation rewrites it to its one spelling (`x-normalize: 'user'`, {@link normalizeUserId}), so hooks
  * that run before the handler (the `Idempotency-Key` fingerprint) see what the handler sees.
  */
-export const userIdSchema = {
-  description: DESCRIPTION,
-  examples: ['1001', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'kim@example.com'],
-  anyOf: [userIdString, { type: 'integer', minimum: 1, maximum: USER_ID_MAX_INTEGER }],
-  'x-normalize': 'user',
-} as const
+export const userIdField = z
+  .union([userIdString, z.int().min(1).max(USER_ID_MAX_INTEGER)])
+  .meta({
+    description: DESCRIPTION,
+    examples: ['1001', '3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'kim@example.com'],
+    'x-normalize': 'user',
+  })
+  .transform(normalizeUserId)
 
-/** Path parameter schema (`/users/:userId`): the string form only (a path is text), normalised as above. */
-export const userIdParamSchema = {
-  ...userIdString,
-  description: DESCRIPTION,
-  examples: ['1001'],
-  'x-normalize': 'user',
-} as const
+/** Path parameter (`/users/:userId`): the string form only (a path is text), normalised as above. */
+export const userIdParamField = userIdString
+  .meta({ description: DESCRIPTION, examples: ['1001'], 'x-normalize': 'user' })
+  .transform(normalizeUserId)
 
 /** Whether `text` is a valid user id string (not necessarily normalised). */
 export function isUserId(text: string): boolean {

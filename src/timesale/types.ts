@@ -10,7 +10,10 @@
  * - queue position: ticket − settled watermark (− tickets abandoned when Kafka refused the message):
  *   the number of the sale's requests accepted and not yet settled, up to and including this one.
  */
+import type { z } from 'zod'
+import type { MessageFields } from '../shared/contracts/message.ts'
 import type { Strategy } from '../shared/strategy.ts'
+import type { failureCode, orderRequested, orderSettled } from './contracts.ts'
 
 export interface TimeSale {
   readonly id: string
@@ -45,41 +48,20 @@ export interface Order {
   readonly createdAt: Date
 }
 
-/** A v3 request as it travels on `timesale-order-requests`. */
-export interface OrderRequest {
-  readonly requestId: string
-  readonly timeSaleId: string
-  readonly userId: string
-  readonly quantity: number
-  /** The sale's acceptance counter when accepted. */
-  readonly ticket: number
-  /** The position the client was told. */
-  readonly queuePosition: number
-  /** When the API accepted it (ms since epoch). */
-  readonly acceptedAt: number
-}
+/** A v3 request as it travels on `timesale-order-requests` (`acceptedAt`: ms since epoch). */
+export type OrderRequest = MessageFields<typeof orderRequested>
 
 /** Why an order was refused: a business outcome, never retried. */
-export type FailureCode = 'SOLD_OUT' | 'LIMIT_EXCEEDED'
+export type FailureCode = z.output<typeof failureCode>
 
 /** What the Redis reservation decided for a request. */
 export type Decision = 'COMPLETED' | FailureCode
 
-/** The terminal result of a v3 request, as stored in PostgreSQL and published on the outcome topics. */
-export interface Outcome {
-  readonly requestId: string
-  readonly timeSaleId: string
-  readonly userId: string
-  readonly quantity: number
-  readonly ticket: number
-  readonly queuePosition: number
-  readonly status: 'COMPLETED' | 'FAILED'
-  readonly code: FailureCode | null
-  readonly orderId: string | null
-  readonly totalPrice: number | null
-  readonly acceptedAt: Date
-  readonly settledAt: Date
-}
+/**
+ * The terminal result of a v3 request, as stored in PostgreSQL and published on the outcome topics (all
+ * but `queuePosition`, the place the client was told, which the outcome message leaves out).
+ */
+export type Outcome = MessageFields<typeof orderSettled> & { readonly queuePosition: number }
 
 /** What the status endpoint knows of a queued v3 request before PostgreSQL has its outcome. */
 export interface QueuedRequest {

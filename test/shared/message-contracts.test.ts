@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import * as coupon from '../../src/coupon/messages.ts'
+import type { OutgoingMessage } from '../../src/platform/kafka.ts'
+import type { RawMessage } from '../../src/platform/kafka-consumer.ts'
+import * as timesale from '../../src/timesale/messages.ts'
+
+const topics = { requests: 'r', success: 's', failures: 'f', dlq: 'd' }
+const requestId = '0f8fad5b-d9cb-469f-a165-70867728950e'
+const acceptedAt = new Date('2027-01-02T03:04:05.678Z')
+const settledAt = new Date('2027-01-02T03:04:06.001Z')
+
+function raw(value: string): RawMessage {
+  return { value: Buffer.from(value) } as RawMessage
+}
+
+const issueRequest = { requestId, policyId: '12', userId: 'kim@example.com', acceptedAt: 1798858800123 }
+const orderRequest = {
+  requestId,
+  timeSaleId: '3',
+  userId: '1001',
+  quantity: 2,
+  ticket: 9,
+  queuePosition: 4,
+  acceptedAt: 1798858800123,
+}
+const issued = {
+  requestId,
+  policyId: '12',
+  userId: '1001',
+  status: 'ISSUED',
+  code: null,
+  couponId: '77',
+  acceptedAt,
+  settledAt,
+} as const
+const refused = { ...issued, status: 'FAILED', code: 'SOLD_OUT', couponId: null } as const
+const completed = {
+  requestId,
+  timeSaleId: '3',
+  userId: '1001',
+  quantity: 2,
+  status: 'COMPLETED',
+  code: null,
+  orderId: '55',
+  totalPrice: 39800,
+  ticket: 9,
+  acceptedAt,
+  settledAt,
+} as const
+const limited = {
+  ...completed,
+  status: 'FAILED',
+  code: 'LIMIT_EXCEEDED',
+  orderId: null,
+  totalPrice: null,
+} as const
+
+/**
+ * The topic format is a public contract: these are the bytes the hand-written encoders wrote before the
+ * messages had zod definitions, key order included.
+ */
+const WIRE: Array<[string, () => OutgoingMessage, string, string]> = [
+  [
+    'coupon request',
+    () => coupon.requestMessage(topics, issueRequest),
+    'r',
+    `{"v":1,"type":"coupon.issue.requested","requestId":"${requestId}","policyId":"12","userId":"kim@example.com","acceptedAt":1798858800123}`,
+  ],
+  [
+    'coupon success',
+    () => coupon.outcomeMessage(topics, issued),
+    's',
+    `{"v":1,"type":"coupon.issue.succeeded","requestId":"${requestId}","policyId":"12","userId":"1001","status":"ISSUED","code":null,"couponId":"77","acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
+  ],
+  [
+    'coupon failure',
+    () => coupon.outcomeMessage(topics, refused),
+    'f',
+    `{"v":1,"type":"coupon.issue.failed","requestId":"${requestId}","policyId":"12","userId":"1001","status":"FAILED","code":"SOLD_OUT","couponId":null,"acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
+  ],
+  [
+    'time-sale request',
+    () => timesale.requestMessage(topics, orderRequest),
+    'r',
+    `{"v":1,"type":"timesale.order.requested","requestId":"${requestId}","timeSaleId":"3","userId":"1001","quantity":2,"ticket":9,"queuePosition":4,"acceptedAt":1798858800123}`,
+  ],
+  [
+    'time-sale success',
+    () => timesale.outcomeMessage(topics, { ...completed, queuePosition: 4 }),
+    's',
+    `{"v":1,"type":"timesale.order.completed","requestId":"${requestId}","timeSaleId":"3","userId":"1001","quantity":2,"status":"COMPLETED","code":null,"orderId":"55","totalPrice":39800,"ticket":9,"acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
+  ],
+  [
+    'time-sale failure',
+    () => timesale.outcomeMessage(topics, { ...limited, queuePosition: 4 }),
+    'f',
+    `{"v":1,"type":"timesale.order.failed","requestId":"${requestId}","timeSaleId":"3","userId":"1001","quantity":2,"status":"FAILED","code":"LIMIT_EXCEEDED","orderId":null,"totalPrice":null,"ticket":9,"acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
+  ],
+]
+
+describe('Kafka message contracts', () => {
+  it('write the same bytes, topic, key and headers as before', () => {
+    for (const [name, encode, topic, value] of WIRE) {
+      const message = encode()
+      assert.equal(message.topic, topic, name)
+      assert.equal(message.value, value, name)
+      assert.equal(message.key, name.startsWith('coupon') ? '12' : '3', name)
+      assert.deepEqual(
+        message.headers,
+        { 'schema-version': '1', 'request-id': requestId, 'content-type': 'application/json' },
+        name,
+      )
+    }
+  })
+
+  it('write fields in the contract order whatever the caller passes', () => {
+    const shuffled = { acceptedAt: 1798858800123, userId: 'kim@example.com', policyId: '12', requestId }
+    assert.equal(coupon.requestMessage(topics, shuffled).value, WIRE[0]?.[3])
+  })
+
+  it('round-trip: what is encoded decodes to what was sent', () => {
+    assert.deepEqual(
+      coupon.decodeRequest(raw(coupon.requestMessage(topics, issueRequest).value as string)),
+      issueRequest,
+    )
+    assert.deepEqual(
+      timesale.decodeRequest(raw(timesale.requestMessage(topics, orderRequest).value as string)),
+      orderRequest,
+    )
+    for (const outcome of [issued, refused]) {
+      assert.deepEqual(
+        coupon.decodeOutcome(raw(coupon.outcomeMessage(topics, outcome).value as string)),
+        outcome,
+      )
+    }
+    for (const outcome of [completed, limited]) {
+      const encoded = timesale.outcomeMessage(topics, { ...outcome, queuePosition: 4 }).value as string
+      assert.deepEqual(timesale.decodeOutcome(raw(encoded)), outcome)
+    }
+  })
+
+  it('reads ids in their one spelling, as the HTTP edge does', () => {
+    const value = JSON.stringify({
+      v: 1,
+      type: 'coupon.issue.requested',
+      requestId: requestId.toUpperCase(),
+      policyId: 12,
+      userId: 1001,
+      acceptedAt: 5,
+    })
+    assert.deepEqual(coupon.decodeRequest(raw(value)), {
+      requestId,
+      policyId: '12',
+      userId: '1001',
+      acceptedAt: 5,
+    })
+  })
+
+  it('refuse a malformed message with MALFORMED_MESSAGE naming the field', () => {
+    const cases: Array<[string, (value: string) => unknown, Record<string, unknown>, unknown]> = [
+      [
+        'policyId',
+        (v) => coupon.decodeRequest(raw(v)),
+        { type: 'coupon.issue.requested', ...issueRequest },
+        '012',
+      ],
+      [
+        'userId',
+        (v) => coupon.decodeRequest(raw(v)),
+        { type: 'coupon.issue.requested', ...issueRequest },
+        'a b',
+      ],
+      [
+        'acceptedAt',
+        (v) => coupon.decodeRequest(raw(v)),
+        { type: 'coupon.issue.requested', ...issueRequest },
+        -1,
+      ],
+      [
+        'type',
+        (v) => coupon.decodeRequest(raw(v)),
+        { type: 'coupon.issue.requested', ...issueRequest },
+        'other',
+      ],
+      [
+        'quantity',
+        (v) => timesale.decodeRequest(raw(v)),
+        { type: 'timesale.order.requested', ...orderRequest },
+        0,
+      ],
+      [
+        'quantity',
+        (v) => timesale.decodeRequest(raw(v)),
+        { type: 'timesale.order.requested', ...orderRequest },
+        '1',
+      ],
+      [
+        'ticket',
+        (v) => timesale.decodeRequest(raw(v)),
+        { type: 'timesale.order.requested', ...orderRequest },
+        1.5,
+      ],
+      [
+        'timeSaleId',
+        (v) => timesale.decodeRequest(raw(v)),
+        { type: 'timesale.order.requested', ...orderRequest },
+        null,
+      ],
+      [
+        'settledAt',
+        (v) => coupon.decodeOutcome(raw(v)),
+        { type: 'coupon.issue.succeeded', ...issued },
+        'yesterday',
+      ],
+    ]
+    for (const [field, decode, fields, bad] of cases) {
+      const value = JSON.stringify({ v: 1, ...fields, [field]: bad })
+      assert.throws(
+        () => decode(value),
+        (error: { code?: string; retryable?: boolean; message?: string }) =>
+          error.code === 'MALFORMED_MESSAGE' &&
+          error.retryable === false &&
+          error.message?.startsWith(`${field}:`) === true,
+        `${field}=${JSON.stringify(bad)}`,
+      )
+    }
+    const missing = JSON.stringify({
+      v: 1,
+      type: 'timesale.order.requested',
+      ...orderRequest,
+      ticket: undefined,
+    })
+    assert.throws(() => timesale.decodeRequest(raw(missing)), {
+      code: 'MALFORMED_MESSAGE',
+      message: /^ticket:/,
+    })
+  })
+})
