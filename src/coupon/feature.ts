@@ -1,12 +1,7 @@
-import { registerDashboard } from '../dashboard/routes.ts'
-import { Faults } from '../platform/faults.ts'
-import type { FlowTopics } from '../platform/kafka.ts'
-import { RedisLock } from '../platform/lock.ts'
-import { type Feature, type FeatureContext, oncePerRuntime, type Runtime } from '../runtime.ts'
+import type { Runtime } from '../runtime.ts'
+import { type FlowBasics, flowFeature } from '../shared/flow-feature.ts'
 import { ReadThroughCache } from '../shared/read-through-cache.ts'
 import { RequestIndex } from '../shared/request-index.ts'
-import { SettlementSignal } from '../shared/settlement-feed.ts'
-import { WriteMetrics } from '../shared/write-metrics.ts'
 import { couponConsumer } from './consumer.ts'
 import { CouponReconciler } from './reconcile.ts'
 import { CouponRepository } from './repository.ts'
@@ -15,39 +10,25 @@ import { registerCouponRoutes } from './routes.ts'
 import { CouponService } from './service.ts'
 import { createCouponState } from './state.ts'
 import { CouponStock } from './stock.ts'
-import type { StrategyDeps } from './strategies/deps.ts'
 import type { IssueRequest, PendingRequest } from './types.ts'
 
-/** Builds the coupon domain's objects once per runtime. */
-function wire(
-  runtime: Runtime,
-  topics: FlowTopics,
-): StrategyDeps & { faults: Faults; reconciler: CouponReconciler; settled: SettlementSignal } {
-  const logger = runtime.logger.child({ flow: 'coupon' })
-  const repository = new CouponRepository(runtime.pool)
-  const stock = new CouponStock(runtime.redis)
-  const lock = new RedisLock(runtime.redis, runtime.config.http.lock)
+/** The coupon domain's objects (the strategies', the consumer's and the reconciler's dependencies). */
+function wire({ pool, redis }: Runtime, basics: FlowBasics) {
+  const repository = new CouponRepository(pool)
+  const stock = new CouponStock(redis)
   return {
-    reconciler: new CouponReconciler(repository, stock, lock, logger),
+    ...basics,
     repository,
     stock,
-    state: createCouponState(repository, stock, logger),
+    reconciler: new CouponReconciler(repository, stock, basics.lock, basics.logger),
+    state: createCouponState(repository, stock, basics.logger),
     policies: new ReadThroughCache((id) => repository.findPolicy(id)),
-    index: new RequestIndex<PendingRequest>(runtime.redis, 'c'),
-    lock,
-    producer: runtime.producer,
-    topics,
-    logger,
-    now: () => new Date(),
-    faults: new Faults(runtime.config.faultInjection, logger),
-    settled: new SettlementSignal(runtime.redis, runtime.config.redis.keyPrefix, 'coupon', logger),
+    index: new RequestIndex<PendingRequest>(redis, 'c'),
   }
 }
 
-const deps = oncePerRuntime(wire)
-
 /** The coupon service (port 3001): first-come coupon issuance. */
-export const couponFeature: Feature<IssueRequest> = {
+export const couponFeature = flowFeature<IssueRequest, ReturnType<typeof wire>, CouponService>({
   name: 'coupon',
   title: 'Coupon service',
   topics: {
@@ -59,44 +40,12 @@ export const couponFeature: Feature<IssueRequest> = {
   portVariable: 'COUPON_PORT',
   port: (config) => config.coupon.port,
   groupId: (config) => config.coupon.groupId,
-  prepare: async (runtime, { topics }) => {
-    const { state, logger } = deps(runtime, topics)
-    const { active, built } = await state.warmUp()
-    logger.info({ active, rebuilt: built }, 'coupon state ready')
+  apiPrefix: '/api/coupons',
+  wire,
+  service: (deps) => new CouponService(deps),
+  routes: (app, service, deps, context) => {
+    registerCouponEventRoutes(app, couponRequestSource(service, deps.index))
+    registerCouponRoutes(app, { service, ...context })
   },
-  routes: (app, runtime, context: FeatureContext) => {
-    const d = deps(runtime, context.topics)
-    const service = new CouponService(d)
-    const requests = new WriteMetrics(runtime.registry, 'coupon')
-    registerCouponEventRoutes(app, couponRequestSource(service, d.index))
-    registerCouponRoutes(app, {
-      service,
-      requests,
-      adminToken: runtime.config.http.adminToken,
-      rateLimits: runtime.config.http.rateLimit,
-      admin: {
-        dlq: {
-          kafka: runtime.config.kafka,
-          topics: context.topics,
-          pool: runtime.pool,
-          producer: runtime.producer,
-        },
-        lag: context.lag,
-        reconciler: d.reconciler,
-        overview: {
-          flow: 'coupon',
-          registry: runtime.registry,
-          requests,
-          promotions: (limit) => service.summaries(limit),
-        },
-      },
-    })
-    return registerDashboard(app, {
-      flow: 'coupon',
-      apiPrefix: '/api/coupons',
-      adminToken: runtime.config.http.adminToken,
-    })
-  },
-  consumer: (runtime, { topics }) => couponConsumer(deps(runtime, topics)),
-  reconciler: (runtime, { topics }) => deps(runtime, topics).reconciler,
-}
+  consumer: couponConsumer,
+})
