@@ -55,6 +55,8 @@ const limited = {
   orderId: null,
   totalPrice: null,
 } as const
+/** A time-sale outcome as the consumer holds it: also the position the client was told (not written). */
+const told = <T extends object>(outcome: T) => ({ ...outcome, queuePosition: 4 })
 
 /**
  * The topic format is a public contract: these are the bytes the hand-written encoders wrote before the
@@ -87,13 +89,13 @@ const WIRE: Array<[string, () => OutgoingMessage, string, string]> = [
   ],
   [
     'time-sale success',
-    () => timesale.outcomeMessage(topics, { ...completed, queuePosition: 4 }),
+    () => timesale.outcomeMessage(topics, told(completed)),
     's',
     `{"v":1,"type":"timesale.order.completed","requestId":"${requestId}","timeSaleId":"3","userId":"1001","quantity":2,"status":"COMPLETED","code":null,"orderId":"55","totalPrice":39800,"ticket":9,"acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
   ],
   [
     'time-sale failure',
-    () => timesale.outcomeMessage(topics, { ...limited, queuePosition: 4 }),
+    () => timesale.outcomeMessage(topics, told(limited)),
     'f',
     `{"v":1,"type":"timesale.order.failed","requestId":"${requestId}","timeSaleId":"3","userId":"1001","quantity":2,"status":"FAILED","code":"LIMIT_EXCEEDED","orderId":null,"totalPrice":null,"ticket":9,"acceptedAt":"2027-01-02T03:04:05.678Z","settledAt":"2027-01-02T03:04:06.001Z"}`,
   ],
@@ -135,7 +137,7 @@ describe('Kafka message contracts', () => {
       )
     }
     for (const outcome of [completed, limited]) {
-      const encoded = timesale.outcomeMessage(topics, { ...outcome, queuePosition: 4 }).value as string
+      const encoded = timesale.outcomeMessage(topics, told(outcome)).value as string
       assert.deepEqual(timesale.decodeOutcome(raw(encoded)), outcome)
     }
   })

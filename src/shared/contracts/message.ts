@@ -5,7 +5,8 @@
  * the caller's object.
  */
 import { z } from 'zod'
-import { MalformedMessageError, parseEnvelope, SCHEMA_VERSION } from '../../pipeline/envelope.ts'
+import { headersFor, MalformedMessageError, parseEnvelope, SCHEMA_VERSION } from '../../pipeline/envelope.ts'
+import type { FlowTopics, OutgoingMessage } from '../../platform/kafka.ts'
 import type { RawMessage } from '../../platform/kafka-consumer.ts'
 
 /** The `v` field of every message: the schema version this system writes and reads. */
@@ -53,4 +54,61 @@ export function decodeMessage<S extends MessageSchema>(
   if (!parsed.success) throw new MalformedMessageError(problemOf(parsed.error))
   const { v: _, type: __, ...fields } = parsed.data as z.output<S>
   return fields as MessageFields<S>
+}
+
+/** A flow's request and outcome messages, from their definitions. */
+export interface FlowMessages<R extends MessageSchema, O extends MessageSchema> {
+  /** The request message on the requests topic, keyed by promotion id (one promotion, one partition). */
+  requestMessage(topics: FlowTopics, request: MessageFields<R>): OutgoingMessage
+  /** Reads a request message. @throws MalformedMessageError naming the wrong fields. */
+  decodeRequest(raw: Pick<RawMessage, 'value'>): MessageFields<R>
+  /** The outcome message on the success or the failures topic, keyed by promotion id. */
+  outcomeMessage(topics: FlowTopics, outcome: MessageFields<O>): OutgoingMessage
+  /** Reads an outcome message (for the topics' readers and tests). @throws MalformedMessageError */
+  decodeOutcome(raw: Pick<RawMessage, 'value'>): MessageFields<O>
+}
+
+/**
+ * The messages of a flow. `request`'s `type` is a literal; `outcome`'s `type` and `status` are enums that
+ * list the success first (`['coupon.issue.succeeded', 'coupon.issue.failed']`, `['ISSUED', 'FAILED']`):
+ * an outcome whose status is the first goes to the success topic with the first type. `key` names the
+ * field holding the promotion id, the key of every message of the flow. Dates are written as ISO strings.
+ */
+export function flowMessages<R extends MessageSchema, O extends MessageSchema>(
+  request: R,
+  outcome: O,
+  key: keyof MessageFields<R> & keyof MessageFields<O> & string,
+): FlowMessages<R, O> {
+  const requestType = (request.shape.type as z.ZodLiteral<string>).value
+  const [succeeded, failed] = (outcome.shape.type as z.ZodEnum).options as [string, string]
+  const [success] = (outcome.shape.status as z.ZodEnum).options as [string]
+  return {
+    requestMessage: (topics, fields) => {
+      const record = fields as Record<string, unknown>
+      return {
+        topic: topics.requests,
+        key: String(record[key]),
+        value: encodeMessage(request, { ...record, type: requestType } as unknown as Omit<z.input<R>, 'v'>),
+        headers: headersFor(String(record.requestId)),
+      }
+    },
+    decodeRequest: (raw) => decodeMessage(request, raw),
+    outcomeMessage: (topics, fields) => {
+      const record: Record<string, unknown> = {}
+      for (const [name, value] of Object.entries(fields)) {
+        record[name] = value instanceof Date ? value.toISOString() : value
+      }
+      const ok = record.status === success
+      return {
+        topic: ok ? topics.success : topics.failures,
+        key: String(record[key]),
+        value: encodeMessage(outcome, { ...record, type: ok ? succeeded : failed } as unknown as Omit<
+          z.input<O>,
+          'v'
+        >),
+        headers: headersFor(String(record.requestId)),
+      }
+    },
+    decodeOutcome: (raw) => decodeMessage(outcome, raw),
+  }
 }
