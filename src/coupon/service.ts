@@ -1,12 +1,13 @@
 import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
+import { readRequestStatus } from '../shared/request-status.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { Issued, Pending, StrategyDeps } from './strategies/deps.ts'
 import { issueV1 } from './strategies/v1.ts'
 import { issueV2 } from './strategies/v2.ts'
 import { issueV3 } from './strategies/v3.ts'
-import type { Coupon, IssueInput, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
+import type { Coupon, IssueInput, NewPolicy, Outcome, PendingRequest, PolicyWithCounts } from './types.ts'
 
 const STRATEGIES: Record<Strategy, (deps: StrategyDeps, input: IssueInput) => Promise<Issued | Pending>> = {
   v1: issueV1,
@@ -66,30 +67,24 @@ export class CouponService {
     return STRATEGIES[strategy](this.#deps, input)
   }
 
-  async requestStatus(requestId: string): Promise<RequestStatus> {
-    const settled = async () => {
-      const outcome = await this.#deps.repository.findOutcome(requestId)
-      if (!outcome) return undefined
-      const { acceptedAt: _, settledAt, ...rest } = outcome
-      return { ...rest, updatedAt: settledAt.toISOString() }
-    }
-    const outcome = await settled()
-    if (outcome) return outcome
-    const pending = await this.#deps.index.find(requestId)
-    if (!pending) {
-      // A consumer may have settled it between the two reads: PostgreSQL has the outcome before the index
-      // entry goes, so a second look there cannot miss it.
-      const late = await settled()
-      if (late) return late
-      throw new AppError('REQUEST_NOT_FOUND')
-    }
-    return {
-      requestId,
-      status: 'PENDING',
-      policyId: pending.policyId,
-      userId: pending.userId,
-      updatedAt: new Date(pending.acceptedAt).toISOString(),
-    }
+  /** A v3 request's status (`shared/request-status.ts`). @throws AppError `REQUEST_NOT_FOUND` */
+  requestStatus(requestId: string): Promise<RequestStatus> {
+    return readRequestStatus<RequestStatus, PendingRequest>(requestId, {
+      settled: async (id) => {
+        const outcome = await this.#deps.repository.findOutcome(id)
+        if (!outcome) return undefined
+        const { acceptedAt: _, settledAt, ...rest } = outcome
+        return { ...rest, updatedAt: settledAt.toISOString() }
+      },
+      pending: (id) => this.#deps.index.find(id),
+      present: (id, pending) => ({
+        requestId: id,
+        status: 'PENDING',
+        policyId: pending.policyId,
+        userId: pending.userId,
+        updatedAt: new Date(pending.acceptedAt).toISOString(),
+      }),
+    })
   }
 
   /** The newest policies for the dashboard: stock and taken as the API reports them, pending from Redis. */

@@ -1,13 +1,14 @@
 import type { PromotionSummary } from '../dashboard/overview.ts'
 import { AppError } from '../errors.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
+import { readRequestStatus } from '../shared/request-status.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { RequestRepository } from './request-repository.ts'
 import type { Completed, OrderInput, Queued, StrategyDeps } from './strategies/deps.ts'
 import { orderV1 } from './strategies/v1.ts'
 import { orderV2 } from './strategies/v2.ts'
 import { orderV3 } from './strategies/v3.ts'
-import type { FailureCode, NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
+import type { FailureCode, NewTimeSale, Order, QueuedRequest, TimeSaleWithCounts } from './types.ts'
 
 const STRATEGIES: Record<Strategy, (deps: StrategyDeps, input: OrderInput) => Promise<Completed | Queued>> = {
   v1: orderV1,
@@ -77,41 +78,35 @@ export class TimeSaleService {
     return STRATEGIES[strategy](this.#deps, input)
   }
 
-  async requestStatus(requestId: string): Promise<RequestStatus> {
-    const settled = async (): Promise<RequestStatus | undefined> => {
-      const outcome = await this.#deps.requests.findOutcome(requestId)
-      if (!outcome) return undefined
-      return {
-        requestId,
-        status: outcome.status,
-        code: outcome.code,
-        orderId: outcome.orderId,
-        timeSaleId: outcome.timeSaleId,
-        userId: outcome.userId,
-        quantity: outcome.quantity,
-        queuePosition: 0,
-        updatedAt: outcome.settledAt.toISOString(),
-      }
-    }
-    const outcome = await settled()
-    if (outcome) return outcome
-    const queued = await this.#deps.index.find(requestId)
-    if (!queued) {
-      // A consumer may have settled it between the two reads: PostgreSQL has the outcome before the index
-      // entry goes, so a second look there cannot miss it.
-      const late = await settled()
-      if (late) return late
-      throw new AppError('REQUEST_NOT_FOUND')
-    }
-    return {
-      requestId,
-      status: 'QUEUED',
-      timeSaleId: queued.timeSaleId,
-      userId: queued.userId,
-      quantity: queued.quantity,
-      queuePosition: await this.#deps.stock.queuePosition(queued.timeSaleId, queued.ticket),
-      updatedAt: new Date(queued.acceptedAt).toISOString(),
-    }
+  /** A v3 request's status (`shared/request-status.ts`). @throws AppError `REQUEST_NOT_FOUND` */
+  requestStatus(requestId: string): Promise<RequestStatus> {
+    return readRequestStatus<RequestStatus, QueuedRequest>(requestId, {
+      settled: async (id) => {
+        const outcome = await this.#deps.requests.findOutcome(id)
+        if (!outcome) return undefined
+        return {
+          requestId: id,
+          status: outcome.status,
+          code: outcome.code,
+          orderId: outcome.orderId,
+          timeSaleId: outcome.timeSaleId,
+          userId: outcome.userId,
+          quantity: outcome.quantity,
+          queuePosition: 0,
+          updatedAt: outcome.settledAt.toISOString(),
+        }
+      },
+      pending: (id) => this.#deps.index.find(id),
+      present: async (id, queued) => ({
+        requestId: id,
+        status: 'QUEUED',
+        timeSaleId: queued.timeSaleId,
+        userId: queued.userId,
+        quantity: queued.quantity,
+        queuePosition: await this.#deps.stock.queuePosition(queued.timeSaleId, queued.ticket),
+        updatedAt: new Date(queued.acceptedAt).toISOString(),
+      }),
+    })
   }
 
   /**
