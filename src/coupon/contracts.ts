@@ -7,9 +7,9 @@ import { z } from 'zod'
 import { dateTime } from '../shared/contracts/json-schema.ts'
 import { instantText, schemaVersion } from '../shared/contracts/message.ts'
 import { decimalField, instantField, textField } from '../shared/fields.ts'
-import { idParamField, integerIdField, requestIdField } from '../shared/ids.ts'
+import { integerIdField, requestIdField } from '../shared/ids.ts'
 import { STRATEGIES } from '../shared/strategy.ts'
-import { userIdField, userIdParamField } from '../shared/user-id.ts'
+import { userIdField } from '../shared/user-id.ts'
 
 export const discountType = z.enum(['FIXED', 'PERCENTAGE'])
 
@@ -38,9 +38,6 @@ export const policyAnswer = z.object({
   createdAt: dateTime,
 })
 
-/** `/api/coupons/policies/:id` */
-export const policyParams = z.object({ id: idParamField })
-
 /** `POST /api/coupons/issue` */
 export const issueBody = z.strictObject({ policyId: integerIdField, userId: userIdField })
 
@@ -62,9 +59,6 @@ export const pendingAnswer = z.object({
   requestId: z.string().meta({ format: 'uuid' }),
 })
 
-/** `/api/coupons/requests/:requestId` */
-export const requestParams = z.object({ requestId: requestIdField })
-
 /** Why a v3 request failed: a business outcome, never retried. */
 export const failureCode = z.enum(['ALREADY_ISSUED', 'SOLD_OUT'])
 
@@ -78,9 +72,6 @@ export const requestStatusAnswer = z.object({
   userId: z.string(),
   updatedAt: dateTime,
 })
-
-/** `/api/coupons/users/:userId` */
-export const userParams = z.object({ userId: userIdParamField })
 
 /** One of a user's coupons. */
 export const couponAnswer = z.object({

@@ -2,6 +2,8 @@ import type { FastifyInstance } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { instantOf } from '../shared/fields.ts'
 import { type FlowRouteDeps, FlowRoutes } from '../shared/flow-routes.ts'
+import { idParams, requestIdParams } from '../shared/ids.ts'
+import { userIdParams } from '../shared/user-id.ts'
 import {
   couponAnswer,
   issueBody,
@@ -9,10 +11,7 @@ import {
   newPolicyBody,
   pendingAnswer,
   policyAnswer,
-  policyParams,
-  requestParams,
   requestStatusAnswer,
-  userParams,
 } from './contracts.ts'
 import type { CouponService } from './service.ts'
 import type { Coupon, PolicyWithCounts } from './types.ts'
@@ -62,7 +61,7 @@ export function registerCouponRoutes(
 
   routes.read('/api/coupons/policies/:id', {
     summary: 'A coupon policy with live issued and remaining quantities',
-    params: policyParams,
+    params: idParams,
     answer: policyAnswer,
     handle: async ({ id }) => present(await service.getPolicy(id)),
   })
@@ -78,14 +77,14 @@ export function registerCouponRoutes(
 
   routes.read('/api/coupons/requests/:requestId', {
     summary: 'Status of a v3 request: PENDING, ISSUED or FAILED (with code)',
-    params: requestParams,
+    params: requestIdParams,
     answer: requestStatusAnswer,
     handle: ({ requestId }) => service.requestStatus(requestId),
   })
 
   routes.list('/api/coupons/users/:userId', {
     summary: 'A user\'s coupons, newest first, a page at a time (X-Total-Count, Link rel="next")',
-    params: userParams,
+    params: userIdParams,
     item: couponAnswer,
     handle: async ({ userId }, slice) => {
       const page = await service.couponsOfUser(userId, slice)

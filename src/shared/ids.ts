@@ -31,6 +31,9 @@ export const idParamField = z
   .regex(INTEGER_ID)
   .meta({ description: 'Positive integer; no leading zero, sign or white space' })
 
+/** Path parameters of a route under one promotion: `/:id`. */
+export const idParams = z.object({ id: idParamField })
+
 /** {@link idParamField} as a JSON schema. */
 export const idParamSchema: JsonSchema = requestSchema(idParamField)
 
@@ -47,6 +50,9 @@ export const requestIdField = z
     description: 'UUID (8-4-4-4-12 hex digits), any letter case',
   })
   .transform(normalizeUuid)
+
+/** Path parameters of a request's routes: `/:requestId`. */
+export const requestIdParams = z.object({ requestId: requestIdField })
 
 /** {@link requestIdField} as a JSON schema. */
 export const requestIdSchema: JsonSchema = requestSchema(requestIdField)

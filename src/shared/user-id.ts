@@ -57,6 +57,9 @@ export const userIdParamField = userIdString
   .meta({ description: DESCRIPTION, examples: ['1001'], 'x-normalize': 'user' })
   .transform(normalizeUserId)
 
+/** Path parameters of a user's routes: `/users/:userId`. */
+export const userIdParams = z.object({ userId: userIdParamField })
+
 /** Whether `text` is a valid user id string (not necessarily normalised). */
 export function isUserId(text: string): boolean {
   return USER_ID.test(text)

@@ -8,9 +8,9 @@ import { z } from 'zod'
 import { dateTime } from '../shared/contracts/json-schema.ts'
 import { instantText, schemaVersion } from '../shared/contracts/message.ts'
 import { decimalField, instantField, MAX_MONEY, textField } from '../shared/fields.ts'
-import { idParamField, integerIdField, requestIdField } from '../shared/ids.ts'
+import { integerIdField, requestIdField } from '../shared/ids.ts'
 import { STRATEGIES } from '../shared/strategy.ts'
-import { userIdField, userIdParamField } from '../shared/user-id.ts'
+import { userIdField } from '../shared/user-id.ts'
 
 /** Largest quantity one order may ask for (the HTTP body's bound, checked again on the way in). */
 export const MAX_ORDER_QUANTITY = 10_000
@@ -43,9 +43,6 @@ export const saleAnswer = z.object({
   createdAt: dateTime,
 })
 
-/** `/api/timesales/:id` and `/api/timesales/:id/orders` */
-export const saleParams = z.object({ id: idParamField })
-
 /** `POST /api/timesales/:id/orders` */
 export const orderBody = z.strictObject({ userId: userIdField, quantity })
 
@@ -71,9 +68,6 @@ export const queuedAnswer = z.object({
   }),
 })
 
-/** `/api/timesales/orders/requests/:requestId` */
-export const requestParams = z.object({ requestId: requestIdField })
-
 /** Why an order was refused: a business outcome, never retried. */
 export const failureCode = z.enum(['SOLD_OUT', 'LIMIT_EXCEEDED'])
 
@@ -92,9 +86,6 @@ export const requestStatusAnswer = z.object({
   queuePosition: z.int().meta({ description: 'Live place while QUEUED; 0 once settled' }),
   updatedAt: dateTime,
 })
-
-/** `/api/timesales/users/:userId/orders` */
-export const userParams = z.object({ userId: userIdParamField })
 
 /** One of a user's orders. */
 export const orderAnswer = z.object({

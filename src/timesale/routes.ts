@@ -4,17 +4,16 @@ import type { FastifyInstance } from '../platform/http.ts'
 import { type AdminDeps, registerAdminRoutes } from '../shared/admin-routes.ts'
 import { instantOf } from '../shared/fields.ts'
 import { type FlowRouteDeps, FlowRoutes } from '../shared/flow-routes.ts'
+import { idParams, requestIdParams } from '../shared/ids.ts'
+import { userIdParams } from '../shared/user-id.ts'
 import {
   completedAnswer,
   newSaleBody,
   orderAnswer,
   orderBody,
   queuedAnswer,
-  requestParams,
   requestStatusAnswer,
   saleAnswer,
-  saleParams,
-  userParams,
 } from './contracts.ts'
 import type { TimeSaleService } from './service.ts'
 import { QUEUED_MESSAGE } from './strategies/v3.ts'
@@ -74,7 +73,7 @@ export function registerTimeSaleRoutes(
 
   routes.read('/api/timesales/:id', {
     summary: 'A time sale with live sold and remaining quantities',
-    params: saleParams,
+    params: idParams,
     answer: saleAnswer,
     handle: async ({ id }) => present(await service.getSale(id)),
   })
@@ -82,7 +81,7 @@ export function registerTimeSaleRoutes(
   routes.write('/api/timesales/:id/orders', {
     summary: 'Order: v1 DB transaction, v2 Redis lock (201 COMPLETED), v3 Kafka queue (202 QUEUED)',
     description: `409 LIMIT_EXCEEDED: ${ERRORS.LIMIT_EXCEEDED.message} 409 SOLD_OUT: ${ERRORS.SOLD_OUT.message}`,
-    params: saleParams,
+    params: idParams,
     body: orderBody,
     done: completedAnswer,
     accepted: queuedAnswer.extend({ message: z.string().meta({ examples: [QUEUED_MESSAGE] }) }),
@@ -92,14 +91,14 @@ export function registerTimeSaleRoutes(
 
   routes.read('/api/timesales/orders/requests/:requestId', {
     summary: 'Status of a v3 order request: QUEUED (with live position), COMPLETED or FAILED (with code)',
-    params: requestParams,
+    params: requestIdParams,
     answer: requestStatusAnswer,
     handle: ({ requestId }) => service.requestStatus(requestId),
   })
 
   routes.list('/api/timesales/users/:userId/orders', {
     summary: 'A user\'s orders, newest first, a page at a time (X-Total-Count, Link rel="next")',
-    params: userParams,
+    params: userIdParams,
     item: orderAnswer,
     handle: async ({ userId }, slice) => {
       const page = await service.ordersOfUser(userId, slice)

@@ -4,8 +4,10 @@ import { z } from 'zod'
 import * as coupon from '../../src/coupon/contracts.ts'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { type JsonSchema, requestSchema, responseSchema } from '../../src/shared/contracts/json-schema.ts'
+import { idParams, requestIdParams } from '../../src/shared/ids.ts'
 import { pageQuery } from '../../src/shared/paging.ts'
 import { strategyQuery } from '../../src/shared/strategy.ts'
+import { userIdParams } from '../../src/shared/user-id.ts'
 import * as timesale from '../../src/timesale/contracts.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { QUEUED_MESSAGE } from '../../src/timesale/strategies/v3.ts'
@@ -37,7 +39,7 @@ const ROUTES: Array<[string, string, string, Declared]> = [
     'coupon',
     'get',
     '/api/coupons/policies/{id}',
-    { params: coupon.policyParams, answers: { 200: coupon.policyAnswer } },
+    { params: idParams, answers: { 200: coupon.policyAnswer } },
   ],
   [
     'coupon',
@@ -53,13 +55,13 @@ const ROUTES: Array<[string, string, string, Declared]> = [
     'coupon',
     'get',
     '/api/coupons/requests/{requestId}',
-    { params: coupon.requestParams, answers: { 200: coupon.requestStatusAnswer } },
+    { params: requestIdParams, answers: { 200: coupon.requestStatusAnswer } },
   ],
   [
     'coupon',
     'get',
     '/api/coupons/users/{userId}',
-    { params: coupon.userParams, query: pageQuery, answers: { 200: z.array(coupon.couponAnswer) } },
+    { params: userIdParams, query: pageQuery, answers: { 200: z.array(coupon.couponAnswer) } },
   ],
   [
     'timesale',
@@ -68,18 +70,13 @@ const ROUTES: Array<[string, string, string, Declared]> = [
     { body: timesale.newSaleBody, answers: { 201: timesale.saleAnswer } },
   ],
   ['timesale', 'get', '/api/timesales', { query: pageQuery, answers: { 200: z.array(timesale.saleAnswer) } }],
-  [
-    'timesale',
-    'get',
-    '/api/timesales/{id}',
-    { params: timesale.saleParams, answers: { 200: timesale.saleAnswer } },
-  ],
+  ['timesale', 'get', '/api/timesales/{id}', { params: idParams, answers: { 200: timesale.saleAnswer } }],
   [
     'timesale',
     'post',
     '/api/timesales/{id}/orders',
     {
-      params: timesale.saleParams,
+      params: idParams,
       query: strategyQuery,
       body: timesale.orderBody,
       answers: {
@@ -92,13 +89,13 @@ const ROUTES: Array<[string, string, string, Declared]> = [
     'timesale',
     'get',
     '/api/timesales/orders/requests/{requestId}',
-    { params: timesale.requestParams, answers: { 200: timesale.requestStatusAnswer } },
+    { params: requestIdParams, answers: { 200: timesale.requestStatusAnswer } },
   ],
   [
     'timesale',
     'get',
     '/api/timesales/users/{userId}/orders',
-    { params: timesale.userParams, query: pageQuery, answers: { 200: z.array(timesale.orderAnswer) } },
+    { params: userIdParams, query: pageQuery, answers: { 200: z.array(timesale.orderAnswer) } },
   ],
 ]
 
