@@ -25,6 +25,13 @@ export const ERRORS = {
     retryable: false,
     message: '이 경로에서 허용되지 않는 HTTP 메서드입니다.',
   },
+  BAD_REQUEST: { status: 400, retryable: false, message: '요청 형식이 올바르지 않습니다.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    retryable: true,
+    message: '요청을 제한 시간 안에 받지 못했습니다. 다시 시도해주세요.',
+  },
+  HEADERS_TOO_LARGE: { status: 431, retryable: false, message: '요청 헤더가 너무 큽니다.' },
   URI_TOO_LONG: { status: 414, retryable: false, message: '요청 주소가 너무 깁니다.' },
   UNSUPPORTED_CONTENT_ENCODING: {
     status: 415,

@@ -1,6 +1,8 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import FindMyWay from 'find-my-way'
-import { AppError, type ErrorCode } from '../errors.ts'
+import { AppError, ERRORS, type ErrorCode } from '../errors.ts'
 
 /** A querystring schema that accepts no parameter at all. */
 const NO_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const
@@ -93,4 +95,45 @@ export const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+}
+
+/** Node's codes for what its HTTP parser refuses, mapped to ours; anything else is BAD_REQUEST. */
+const CLIENT_ERROR_CODES: Record<string, ErrorCode> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers what Node refuses before Fastify sees a request (Node docs,
+ * `http.Server` event `'clientError'`) in the house error shape (SPEC §2), then closes the connection:
+ * - a request whose headers or body did not arrive within HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS
+ *   (`ERR_HTTP_REQUEST_TIMEOUT`) → 408 `REQUEST_TIMEOUT`;
+ * - headers past Node's `maxHeaderSize`, 16 KiB by default (`HPE_HEADER_OVERFLOW`) → 431 `HEADERS_TOO_LARGE`;
+ * - anything else the parser cannot read → 400 `BAD_REQUEST`.
+ * `path` is empty: the request line may not have arrived. A reset or already closed connection gets nothing.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const code = CLIENT_ERROR_CODES[error.code ?? ''] ?? 'BAD_REQUEST'
+  const { status, message } = ERRORS[code]
+  this.log.debug({ err: error, code }, 'refused a request the HTTP parser could not take')
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = JSON.stringify({
+    statusCode: status,
+    code,
+    message,
+    path: '',
+    timestamp: new Date().toISOString(),
+  })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }

@@ -14,6 +14,7 @@ import { ADMIN_REFUSALS } from './admin-guard.ts'
 import { type AdmissionOptions, registerAdmission } from './admission.ts'
 import type { HttpTimeouts } from './http-config.ts'
 import {
+  clientErrorHandler,
   collectMethods,
   FRAMEWORK_CODES,
   refuseEncodedBodies,
@@ -181,6 +182,8 @@ export async function createHttpServer(
         .code(appError.status)
         .send(errorBody(request, appError.status, appError.code, appError.message, appError.details))
     },
+    // What Node's parser refuses (timeouts, oversized headers) in the same error shape.
+    clientErrorHandler,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })

@@ -39,6 +39,23 @@ async function slowClient(url: string, bytes: string): Promise<SlowClient> {
   return { socket, closed }
 }
 
+/**
+ * Checks a raw answer: the status line, then a JSON body in the SPEC §2 shape with `code` and a Korean
+ * message. `orNothing`: the connection may also have closed without an answer (Node closes a connection
+ * that timed out while the answer could not be written).
+ */
+function assertRefusal(answer: string, status: number, code: string, { orNothing = false } = {}): void {
+  if (orNothing && answer === '') return
+  assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), answer)
+  const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
+  assert.deepEqual(
+    { statusCode: body.statusCode, code: body.code, path: body.path },
+    { statusCode: status, code, path: '' },
+  )
+  assert.match(body.message, /[가-힣]/)
+  assert.ok(!Number.isNaN(Date.parse(body.timestamp)), answer)
+}
+
 function partialBody(path: string, body: string): string {
   // Announces 100 bytes of body and sends only the first 15.
   return `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n${body.slice(0, 15)}`
@@ -87,8 +104,24 @@ describe('slow clients on the coupon service', () => {
       // The request timeout (1.5 s) plus Node's check interval (≤ 0.5 s here) plus a busy machine.
       assert.ok(afterMs < 5_000, `slow connection closed after ${afterMs} ms`)
       assert.ok(afterMs >= 900, `not closed before the timeout (${afterMs} ms)`)
-      assert.match(answer, /^(HTTP\/1\.1 408|$)/, answer)
+      assertRefusal(answer, 408, 'REQUEST_TIMEOUT', { orNothing: true })
     }
+    assert.ok(
+      closes.some(({ answer }) => answer !== ''),
+      'at least one slow client was told why (408 REQUEST_TIMEOUT)',
+    )
+  })
+
+  it('answers what the HTTP parser refuses in the house error shape and closes the connection', async () => {
+    const oversized = await slowClient(
+      service.url,
+      `GET /api/coupons/policies HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    )
+    assertRefusal((await oversized.closed).answer, 431, 'HEADERS_TOO_LARGE')
+    const garbage = await slowClient(service.url, 'NOT AN HTTP REQUEST\r\n\r\n')
+    assertRefusal((await garbage.closed).answer, 400, 'BAD_REQUEST')
+    // The server goes on answering.
+    assert.equal((await post(`${service.url}/api/coupons/issue`, {})).status, 400)
   })
 })
 
@@ -116,6 +149,9 @@ describe('slow clients on the time-sale service', () => {
     const accepted = await post(`${service.url}${path}`, { userId: user, quantity: 1 })
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
     const closes = await Promise.all(clients.map((client) => client.closed))
-    for (const { afterMs } of closes) assert.ok(afterMs < 5_000, `slow connection closed after ${afterMs} ms`)
+    for (const { afterMs, answer } of closes) {
+      assert.ok(afterMs < 5_000, `slow connection closed after ${afterMs} ms`)
+      assertRefusal(answer, 408, 'REQUEST_TIMEOUT', { orNothing: true })
+    }
   })
 })
