@@ -146,6 +146,34 @@ describe('OpenAPI document from the zod contracts', () => {
     for (const service of services) await service.close()
   })
 
+  it('writes a nullable value of one type as one schema with null among its types and enum values', () => {
+    const body = requestSchema(timesale.newSaleBody) as { properties: Record<string, JsonSchema> }
+    assert.deepEqual(body.properties.maxPerUser, {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 10_000_000,
+    })
+    const status = responseSchema(timesale.requestStatusAnswer) as { properties: Record<string, JsonSchema> }
+    assert.deepEqual(status.properties.code, {
+      type: ['string', 'null'],
+      enum: ['SOLD_OUT', 'LIMIT_EXCEEDED', null],
+    })
+    const documented = dig(
+      docs.get('timesale'),
+      'paths',
+      '/api/timesales/orders/requests/{requestId}',
+      'get',
+      'responses',
+      '200',
+      'content',
+      'application/json',
+      'schema',
+      'properties',
+      'code',
+    )
+    assert.deepEqual(documented.enum, ['SOLD_OUT', 'LIMIT_EXCEEDED', null])
+  })
+
   it('states each body, parameter and answer exactly as its zod definition produces it', () => {
     for (const [flow, method, path, declared] of ROUTES) {
       const operation = dig(docs.get(flow), 'paths', path, method)

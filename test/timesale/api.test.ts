@@ -163,6 +163,22 @@ describe('time-sale HTTP API', () => {
     assert.equal(afterwards.rows[0]?.n, 0)
   })
 
+  it('names a wrong maxPerUser in one validation error, as one type that may be null', async () => {
+    for (const maxPerUser of ['2', 0, 1.5, true]) {
+      const response = await post(`${service.url}/api/timesales`, { ...saleBody({ total: 10 }), maxPerUser })
+      assert.equal(response.status, 400, JSON.stringify(response.body))
+      assert.equal(response.body.code, 'VALIDATION_FAILED')
+      assert.equal(response.body.message, '요청 값이 올바르지 않습니다: maxPerUser')
+      const details = response.body.details as Array<{ field: string; rule: string }>
+      assert.deepEqual(
+        details.map(({ field }) => field),
+        ['maxPerUser'],
+        `${JSON.stringify(maxPerUser)}: ${JSON.stringify(details)}`,
+      )
+      assert.notEqual(details[0]?.rule, 'anyOf')
+    }
+  })
+
   for (const strategy of STRATEGIES) {
     it(`${strategy}: bad order input gets the right 4xx and code and changes nothing`, async () => {
       const saleId = await createSale(service.url, { total: 10, maxPerUser: 2 })

@@ -11,11 +11,27 @@ import { z } from 'zod'
 export type JsonSchema = Record<string, unknown>
 
 /**
- * Two touches to zod's draft-07 output: `z.int()` states JavaScript's safe range, which an answer's count
- * needs no bound for in the document; and a nullable enum lists `null` among its values, as JSON Schema
- * requires for `null` to pass the `enum`.
+ * A nullable schema of one type, which zod writes `anyOf: [s, { type: 'null' }]` when `s` has constraints,
+ * becomes `s` with `type: [t, 'null']`: the form the routes had before the zod contracts, so that a wrong
+ * value gets one validation error naming the field (`must be integer,null`), not three (type, null, anyOf).
+ */
+function mergeNullable(jsonSchema: JsonSchema): void {
+  const { anyOf } = jsonSchema
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return
+  const isNull = (s: JsonSchema) => s.type === 'null' && Object.keys(s).length === 1
+  const other = (anyOf as JsonSchema[]).find((s) => !isNull(s))
+  if (!other || !(anyOf as JsonSchema[]).some(isNull) || typeof other.type !== 'string') return
+  delete jsonSchema.anyOf
+  Object.assign(jsonSchema, other, { type: [other.type, 'null'] })
+}
+
+/**
+ * Three touches to zod's draft-07 output: `z.int()` states JavaScript's safe range, which an answer's count
+ * needs no bound for in the document; a nullable schema of one type is one schema ({@link mergeNullable});
+ * and a nullable enum lists `null` among its values, as JSON Schema requires for `null` to pass the `enum`.
  */
 function touchUp({ jsonSchema }: { jsonSchema: JsonSchema }): void {
+  mergeNullable(jsonSchema)
   if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER && jsonSchema.maximum === Number.MAX_SAFE_INTEGER) {
     delete jsonSchema.minimum
     delete jsonSchema.maximum
