@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { dateTime } from '../shared/contracts/json-schema.ts'
-import { instantText, schemaVersion } from '../shared/contracts/message.ts'
+import { instantText, messageField, schemaVersion } from '../shared/contracts/message.ts'
 import { decimalField, instantField, textField } from '../shared/fields.ts'
 import { integerIdField, requestIdField } from '../shared/ids.ts'
 import { STRATEGIES } from '../shared/strategy.ts'
@@ -92,7 +92,7 @@ export const issueRequested = z.object({
   policyId: integerIdField,
   userId: userIdField,
   /** When the API accepted it (ms since epoch). */
-  acceptedAt: z.number().positive(),
+  acceptedAt: messageField(z.number().positive(), 'is missing or not a timestamp'),
 })
 
 /** The outcome of a v3 request on `coupon-issue-success` or `coupon-issue-failures`, keyed by policy id. */

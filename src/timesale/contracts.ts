@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { dateTime } from '../shared/contracts/json-schema.ts'
-import { instantText, schemaVersion } from '../shared/contracts/message.ts'
+import { instantText, messageField, schemaVersion } from '../shared/contracts/message.ts'
 import { decimalField, instantField, MAX_MONEY, textField } from '../shared/fields.ts'
 import { integerIdField, requestIdField } from '../shared/ids.ts'
 import { STRATEGIES } from '../shared/strategy.ts'
@@ -15,7 +15,12 @@ import { userIdField } from '../shared/user-id.ts'
 /** Largest quantity one order may ask for (the HTTP body's bound, checked again on the way in). */
 export const MAX_ORDER_QUANTITY = 10_000
 
-const quantity = z.int().min(1).max(MAX_ORDER_QUANTITY)
+const POSITIVE_INTEGER = 'is missing or not a positive integer'
+
+const quantity = messageField(z.int().min(1).max(MAX_ORDER_QUANTITY), POSITIVE_INTEGER)
+
+/** A counter or time in a message: a positive integer. */
+const positiveInteger = () => messageField(z.int().min(1), POSITIVE_INTEGER)
 
 /** `POST /api/timesales` */
 export const newSaleBody = z.strictObject({
@@ -111,11 +116,11 @@ export const orderRequested = z.object({
   userId: userIdField,
   quantity,
   /** The sale's acceptance counter when accepted. */
-  ticket: z.int().min(1),
+  ticket: positiveInteger(),
   /** The position the client was told. */
-  queuePosition: z.int().min(1),
+  queuePosition: positiveInteger(),
   /** When the API accepted it (ms since epoch). */
-  acceptedAt: z.int().min(1),
+  acceptedAt: positiveInteger(),
 })
 
 /** The outcome of a v3 request on `timesale-order-success` or `timesale-order-failures`, keyed by sale id. */
@@ -130,7 +135,7 @@ export const orderSettled = z.object({
   code: failureCode.nullable(),
   orderId: z.string().nullable(),
   totalPrice: z.number().nullable(),
-  ticket: z.int().min(1),
+  ticket: positiveInteger(),
   acceptedAt: instantText,
   settledAt: instantText,
 })

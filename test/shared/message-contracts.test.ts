@@ -159,83 +159,50 @@ describe('Kafka message contracts', () => {
     })
   })
 
-  it('refuse a malformed message with MALFORMED_MESSAGE naming the field', () => {
-    const cases: Array<[string, (value: string) => unknown, Record<string, unknown>, unknown]> = [
-      [
-        'policyId',
-        (v) => coupon.decodeRequest(raw(v)),
-        { type: 'coupon.issue.requested', ...issueRequest },
-        '012',
-      ],
-      [
-        'userId',
-        (v) => coupon.decodeRequest(raw(v)),
-        { type: 'coupon.issue.requested', ...issueRequest },
-        'a b',
-      ],
-      [
-        'acceptedAt',
-        (v) => coupon.decodeRequest(raw(v)),
-        { type: 'coupon.issue.requested', ...issueRequest },
-        -1,
-      ],
-      [
-        'type',
-        (v) => coupon.decodeRequest(raw(v)),
-        { type: 'coupon.issue.requested', ...issueRequest },
-        'other',
-      ],
-      [
-        'quantity',
-        (v) => timesale.decodeRequest(raw(v)),
-        { type: 'timesale.order.requested', ...orderRequest },
-        0,
-      ],
-      [
-        'quantity',
-        (v) => timesale.decodeRequest(raw(v)),
-        { type: 'timesale.order.requested', ...orderRequest },
-        '1',
-      ],
-      [
-        'ticket',
-        (v) => timesale.decodeRequest(raw(v)),
-        { type: 'timesale.order.requested', ...orderRequest },
-        1.5,
-      ],
-      [
-        'timeSaleId',
-        (v) => timesale.decodeRequest(raw(v)),
-        { type: 'timesale.order.requested', ...orderRequest },
-        null,
-      ],
+  it('refuse a malformed message with MALFORMED_MESSAGE naming the field in the sentences dead letters use', () => {
+    const id = 'is missing or not a positive integer id'
+    const positive = 'is missing or not a positive integer'
+    const decodeIssue = (v: string) => coupon.decodeRequest(raw(v))
+    const decodeOrder = (v: string) => timesale.decodeRequest(raw(v))
+    const issue = { type: 'coupon.issue.requested', ...issueRequest }
+    const order = { type: 'timesale.order.requested', ...orderRequest }
+    // field, decoder, message, wrong value, the dead letter's `dlq-error` (as before the zod contracts)
+    const cases: Array<
+      [string, (value: string) => unknown, Record<string, unknown>, unknown, string | RegExp]
+    > = [
+      ['policyId', decodeIssue, issue, '012', `policyId ${id}`],
+      ['policyId', decodeIssue, issue, null, `policyId ${id}`],
+      ['policyId', decodeIssue, issue, 1e21, `policyId ${id}`],
+      ['userId', decodeIssue, issue, 'a b', 'userId is missing or not a user id'],
+      ['userId', decodeIssue, issue, '', 'userId is missing or not a user id'],
+      ['acceptedAt', decodeIssue, issue, -1, 'acceptedAt is missing or not a timestamp'],
+      ['type', decodeIssue, issue, 'other', /^type: /],
+      ['quantity', decodeOrder, order, 0, `quantity ${positive}`],
+      ['quantity', decodeOrder, order, '1', `quantity ${positive}`],
+      ['quantity', decodeOrder, order, 1e21, `quantity ${positive}`],
+      ['ticket', decodeOrder, order, 1.5, `ticket ${positive}`],
+      ['queuePosition', decodeOrder, order, 0, `queuePosition ${positive}`],
+      ['acceptedAt', decodeOrder, order, 'x', `acceptedAt ${positive}`],
+      ['timeSaleId', decodeOrder, order, null, `timeSaleId ${id}`],
       [
         'settledAt',
         (v) => coupon.decodeOutcome(raw(v)),
         { type: 'coupon.issue.succeeded', ...issued },
         'yesterday',
+        /^settledAt: /,
       ],
     ]
-    for (const [field, decode, fields, bad] of cases) {
+    for (const [field, decode, fields, bad, message] of cases) {
       const value = JSON.stringify({ v: 1, ...fields, [field]: bad })
       assert.throws(
         () => decode(value),
-        (error: { code?: string; retryable?: boolean; message?: string }) =>
-          error.code === 'MALFORMED_MESSAGE' &&
-          error.retryable === false &&
-          error.message?.startsWith(`${field}:`) === true,
-        `${field}=${JSON.stringify(bad)}`,
+        { code: 'MALFORMED_MESSAGE', retryable: false, message },
+        `${field}=${bad}`,
       )
     }
-    const missing = JSON.stringify({
-      v: 1,
-      type: 'timesale.order.requested',
-      ...orderRequest,
-      ticket: undefined,
-    })
-    assert.throws(() => timesale.decodeRequest(raw(missing)), {
-      code: 'MALFORMED_MESSAGE',
-      message: /^ticket:/,
-    })
+    const missing = JSON.stringify({ v: 1, ...order, ticket: undefined })
+    assert.throws(() => decodeOrder(missing), { code: 'MALFORMED_MESSAGE', message: `ticket ${positive}` })
+    const twoWrong = JSON.stringify({ v: 1, ...order, quantity: 0, acceptedAt: null })
+    assert.throws(() => decodeOrder(twoWrong), { message: `quantity ${positive}; acceptedAt ${positive}` })
   })
 })

@@ -8,6 +8,8 @@ import { z } from 'zod'
 import { headersFor, MalformedMessageError, parseEnvelope, SCHEMA_VERSION } from '../../pipeline/envelope.ts'
 import type { FlowTopics, OutgoingMessage } from '../../platform/kafka.ts'
 import type { RawMessage } from '../../platform/kafka-consumer.ts'
+import { integerIdField } from '../ids.ts'
+import { userIdField } from '../user-id.ts'
 
 /** The `v` field of every message: the schema version this system writes and reads. */
 export const schemaVersion = z.literal(SCHEMA_VERSION)
@@ -34,11 +36,38 @@ export function encodeMessage<S extends MessageSchema>(schema: S, fields: Omit<z
   return JSON.stringify(ordered)
 }
 
-/** The fields a zod error names, for an operator: `policyId: Invalid input; userId: …`. */
-function problemOf(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${issue.message}`)
-    .join('; ')
+/** What a message field must be, as a dead letter's `dlq-error` says it (see {@link messageField}). */
+const problems = z.registry<{ problem: string }>()
+
+/**
+ * `schema`, registered as a message field whose wrong or missing value a dead letter names in one sentence,
+ * `<field> <problem>` (`policyId is missing or not a positive integer id`): the wording of the `dlq-error`
+ * header that operators and their tools know, instead of zod's messages (`Invalid input`, a union's
+ * branches, a regex). Returns `schema` itself.
+ */
+export function messageField<T extends z.ZodType>(schema: T, problem: string): T {
+  problems.add(schema, { problem })
+  return schema
+}
+
+// The ids every message carries; `requestId` is checked with the envelope (`parseEnvelope`).
+messageField(integerIdField, 'is missing or not a positive integer id')
+messageField(userIdField, 'is missing or not a user id')
+
+/**
+ * The fields a zod error names, for an operator, each once in the definition's order: the field's
+ * registered sentence, else zod's message (`type: Invalid input: expected "coupon.issue.requested"`).
+ */
+function problemOf(schema: MessageSchema, error: z.ZodError): string {
+  const named = new Map<string, string>()
+  for (const issue of error.issues) {
+    const field = issue.path.length > 0 ? String(issue.path[0]) : 'message'
+    if (named.has(field)) continue
+    const definition: z.core.$ZodType | undefined = schema.shape[field]
+    const problem = definition ? problems.get(definition)?.problem : undefined
+    named.set(field, problem ? `${field} ${problem}` : `${issue.path.join('.') || field}: ${issue.message}`)
+  }
+  return [...named.values()].join('; ')
 }
 
 /**
@@ -51,7 +80,7 @@ export function decodeMessage<S extends MessageSchema>(
   raw: Pick<RawMessage, 'value'>,
 ): MessageFields<S> {
   const parsed = schema.safeParse(parseEnvelope(raw.value))
-  if (!parsed.success) throw new MalformedMessageError(problemOf(parsed.error))
+  if (!parsed.success) throw new MalformedMessageError(problemOf(schema, parsed.error))
   const { v: _, type: __, ...fields } = parsed.data as z.output<S>
   return fields as MessageFields<S>
 }
