@@ -1,11 +1,9 @@
-import type { Envelope } from './processor.ts'
-
 /**
  * Splits a batch by promotion and runs `work` for each: promotions concurrently (they share nothing),
  * each promotion's requests in arrival order (its requests all come from one partition, in log order).
  */
 export async function perPromotion<T>(
-  batch: readonly Envelope<T>[],
+  batch: ReadonlyArray<{ readonly body: T }>,
   promotionOf: (body: T) => string,
   work: (promotionId: string, requests: T[]) => Promise<void>,
 ): Promise<void> {
