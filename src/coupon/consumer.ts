@@ -32,12 +32,12 @@ export function couponConsumer(
         reserve: (policyId, requests) =>
           deps.state.withState(policyId, () => deps.stock.reserve(policyId, requests)),
         persist: (policyId, requests, decisions) =>
-          deps.repository.persistBatch(policyId, requests, decisions),
+          deps.repository.requests.persistBatch(policyId, requests, decisions),
         settle: async (policyId, requestIds, persisted) => {
           await deps.stock.settle(policyId, requestIds, persisted.refused)
         },
         outcomeMessage: (outcome) => outcomeMessage(deps.topics, outcome),
-        markPublished: (requestIds) => deps.repository.markPublished(requestIds),
+        markPublished: (requestIds) => deps.repository.requests.markPublished(requestIds),
       },
       deps,
     ),

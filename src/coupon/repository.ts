@@ -1,9 +1,10 @@
 import { AppError } from '../errors.ts'
-import { type Pool, type PoolClient, withTransaction } from '../platform/postgres.ts'
+import { type Pool, withTransaction } from '../platform/postgres.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
+import { CouponRequestRepository } from './request-repository.ts'
 import type { PolicySnapshot } from './stock.ts'
-import type { Coupon, Decision, IssueRequest, NewPolicy, Outcome, PolicyWithCounts } from './types.ts'
+import type { Coupon, NewPolicy, PolicyWithCounts } from './types.ts'
 
 interface PolicyRow {
   id: string
@@ -55,46 +56,15 @@ function toCoupon(row: CouponRow): Coupon {
   }
 }
 
-interface OutcomeRow {
-  request_id: string
-  policy_id: string
-  user_id: string
-  status: 'ISSUED' | 'FAILED'
-  code: 'ALREADY_ISSUED' | 'SOLD_OUT' | null
-  coupon_id: string | null
-  accepted_at: Date
-  settled_at: Date
-  published_at: Date | null
-}
-
-function toOutcome(row: OutcomeRow): Outcome & { published: boolean } {
-  return {
-    requestId: row.request_id,
-    policyId: row.policy_id,
-    userId: row.user_id,
-    status: row.status,
-    code: row.code,
-    couponId: row.coupon_id,
-    acceptedAt: row.accepted_at,
-    settledAt: row.settled_at,
-    published: row.published_at !== null,
-  }
-}
-
-/** What a v3 batch of one policy decided in PostgreSQL. */
-export interface PersistResult {
-  /** Outcomes written by this call, plus those written before but never published. */
-  readonly toPublish: Array<Outcome>
-  /** Requests Redis reserved a coupon for that PostgreSQL refused (Redis must give them back). */
-  readonly refused: Array<{ requestId: string; userId: string }>
-}
-
 /** SQL of the coupon domain. Every write that changes stock runs under the policy row lock. */
 export class CouponRepository {
   readonly #pool: Pool
+  /** The v3 requests' side: the consumer's batch write and the outcome lookups. */
+  readonly requests: CouponRequestRepository
 
   constructor(pool: Pool) {
     this.#pool = pool
+    this.requests = new CouponRequestRepository(pool)
   }
 
   async insertPolicy(policy: NewPolicy): Promise<PolicyWithCounts> {
@@ -209,164 +179,6 @@ export class CouponRepository {
       ])
       return toCoupon(inserted.rows[0] as CouponRow)
     })
-  }
-
-  /**
-   * Writes the outcomes of a v3 batch of one policy in one transaction, idempotently: requests already
-   * settled keep their recorded outcome; coupons Redis reserved are inserted while PostgreSQL's own
-   * count allows (the row lock serializes this with v1/v2), in request order; every new outcome is
-   * recorded in `coupon_requests`.
-   */
-  persistBatch(
-    policyId: string,
-    requests: readonly IssueRequest[],
-    decisions: readonly Decision[],
-  ): Promise<PersistResult> {
-    return withTransaction(this.#pool, async (client) => {
-      const policy = await client.query<{ total_quantity: number; issued_quantity: number }>(
-        'SELECT total_quantity, issued_quantity FROM coupon_policies WHERE id = $1 FOR UPDATE',
-        [policyId],
-      )
-      const row = policy.rows[0]
-      if (!row) throw new AppError('POLICY_NOT_FOUND')
-
-      const ids = requests.map((request) => request.requestId)
-      const settled = await this.#outcomes(client, ids)
-      const fresh = new Map<string, { request: IssueRequest; decision: Decision }>()
-      // A request settled as FAILED that Redis now reserved (it was replayed after its decision record was
-      // dropped, and stock had come back meanwhile) keeps its recorded outcome; its reservation is refused.
-      const replayedFailures: IssueRequest[] = []
-      requests.forEach((request, index) => {
-        const decision = decisions[index] as Decision
-        const outcome = settled.get(request.requestId)
-        if (outcome) {
-          if (decision === 'ISSUED' && outcome.status !== 'ISSUED') replayedFailures.push(request)
-        } else if (!fresh.has(request.requestId)) {
-          fresh.set(request.requestId, { request, decision })
-        }
-      })
-      const candidates = [...fresh.values()]
-        .filter((entry) => entry.decision === 'ISSUED')
-        .map((entry) => entry.request)
-      const issued = await this.#insertCoupons(
-        client,
-        policyId,
-        candidates,
-        row.total_quantity - row.issued_quantity,
-      )
-      if (issued.size > 0) {
-        await client.query(
-          'UPDATE coupon_policies SET issued_quantity = issued_quantity + $2 WHERE id = $1',
-          [policyId, issued.size],
-        )
-      }
-      const refused = candidates.filter((request) => !issued.has(request.requestId))
-      const holders = refused.length > 0 ? await this.#holders(client, policyId, refused) : new Set<string>()
-
-      const settledAt = new Date()
-      const outcomes: Outcome[] = [...fresh.values()].map(({ request, decision }) => {
-        const couponId = issued.get(request.requestId)
-        const code: Outcome['code'] = couponId
-          ? null
-          : decision === 'ISSUED'
-            ? holders.has(request.userId)
-              ? 'ALREADY_ISSUED'
-              : 'SOLD_OUT'
-            : decision
-        return {
-          requestId: request.requestId,
-          policyId,
-          userId: request.userId,
-          status: couponId ? 'ISSUED' : 'FAILED',
-          code,
-          couponId: couponId ?? null,
-          acceptedAt: new Date(request.acceptedAt),
-          settledAt,
-        }
-      })
-      if (outcomes.length > 0) await this.#insertOutcomes(client, outcomes)
-      const unpublished = [...settled.values()].filter((outcome) => !outcome.published)
-      return {
-        toPublish: [...unpublished.map(({ published: _, ...outcome }) => outcome), ...outcomes],
-        refused: [...refused, ...replayedFailures].map((request) => ({
-          requestId: request.requestId,
-          userId: request.userId,
-        })),
-      }
-    })
-  }
-
-  async #outcomes(client: Pool | PoolClient, requestIds: readonly string[]) {
-    const { rows } = await client.query<OutcomeRow>(
-      'SELECT * FROM coupon_requests WHERE request_id = ANY($1::uuid[])',
-      [requestIds],
-    )
-    return new Map(rows.map((r) => [r.request_id, toOutcome(r)]))
-  }
-
-  /** Inserts coupons for `candidates` in order, at most `remaining`; returns requestId → couponId. */
-  async #insertCoupons(
-    client: PoolClient,
-    policyId: string,
-    candidates: readonly IssueRequest[],
-    remaining: number,
-  ) {
-    if (candidates.length === 0 || remaining <= 0) return new Map<string, string>()
-    const { rows } = await client.query<{ id: string; request_id: string }>(
-      `INSERT INTO coupons (policy_id, user_id, request_id, strategy, issued_at)
-       SELECT $1, c.user_id, c.request_id, 'v3', now()
-       FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS c(request_id, user_id, ord)
-       WHERE NOT EXISTS (SELECT 1 FROM coupons x WHERE x.policy_id = $1 AND x.user_id = c.user_id)
-       ORDER BY c.ord
-       LIMIT $4
-       ON CONFLICT DO NOTHING
-       RETURNING id, request_id`,
-      [policyId, candidates.map((c) => c.requestId), candidates.map((c) => c.userId), remaining],
-    )
-    return new Map(rows.map((r) => [r.request_id, r.id]))
-  }
-
-  async #holders(client: PoolClient, policyId: string, requests: readonly IssueRequest[]) {
-    const { rows } = await client.query<{ user_id: string }>(
-      'SELECT user_id FROM coupons WHERE policy_id = $1 AND user_id = ANY($2::text[])',
-      [policyId, requests.map((r) => r.userId)],
-    )
-    return new Set(rows.map((r) => r.user_id))
-  }
-
-  async #insertOutcomes(client: PoolClient, outcomes: readonly Outcome[]) {
-    await client.query(
-      `INSERT INTO coupon_requests (request_id, policy_id, user_id, status, code, coupon_id, accepted_at, settled_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                            $7::timestamptz[], $8::timestamptz[])
-       ON CONFLICT (request_id) DO NOTHING`,
-      [
-        outcomes.map((o) => o.requestId),
-        outcomes.map((o) => o.policyId),
-        outcomes.map((o) => o.userId),
-        outcomes.map((o) => o.status),
-        outcomes.map((o) => o.code),
-        outcomes.map((o) => o.couponId),
-        outcomes.map((o) => o.acceptedAt),
-        outcomes.map((o) => o.settledAt),
-      ],
-    )
-  }
-
-  async markPublished(requestIds: readonly string[]): Promise<void> {
-    if (requestIds.length === 0) return
-    await this.#pool.query(
-      'UPDATE coupon_requests SET published_at = now() WHERE request_id = ANY($1::uuid[]) AND published_at IS NULL',
-      [requestIds],
-    )
-  }
-
-  async findOutcome(requestId: string): Promise<Outcome | undefined> {
-    const outcomes = await this.#outcomes(this.#pool, [requestId])
-    const outcome = outcomes.get(requestId)
-    if (!outcome) return undefined
-    const { published: _, ...rest } = outcome
-    return rest
   }
 
   /** A page of the user's coupons, newest first, and how many the user has. */

@@ -71,7 +71,7 @@ export class CouponService {
   requestStatus(requestId: string): Promise<RequestStatus> {
     return readRequestStatus<RequestStatus, PendingRequest>(requestId, {
       settled: async (id) => {
-        const outcome = await this.#deps.repository.findOutcome(id)
+        const outcome = await this.#deps.repository.requests.findOutcome(id)
         if (!outcome) return undefined
         const { acceptedAt: _, settledAt, ...rest } = outcome
         return { ...rest, updatedAt: settledAt.toISOString() }

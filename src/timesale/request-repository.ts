@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts'
+import { OutcomeTable, type Recorded, toPublish } from '../pipeline/outcome-table.ts'
 import { type Pool, type PoolClient, withTransaction } from '../platform/postgres.ts'
 import type { Decision, FailureCode, OrderRequest, Outcome } from './types.ts'
 
@@ -18,7 +19,7 @@ interface OutcomeRow {
   published_at: Date | null
 }
 
-function toOutcome(row: OutcomeRow): Outcome & { published: boolean } {
+function toOutcome(row: OutcomeRow): Outcome {
   return {
     requestId: row.request_id,
     timeSaleId: row.time_sale_id,
@@ -32,13 +33,50 @@ function toOutcome(row: OutcomeRow): Outcome & { published: boolean } {
     totalPrice: row.total_price,
     acceptedAt: row.accepted_at,
     settledAt: row.settled_at,
-    published: row.published_at !== null,
   }
 }
 
+/**
+ * The write of one sale's batch in one statement, under the sale's row lock: the orders PostgreSQL admitted
+ * (in queue order, so their ids ascend with it), the sale's sold units and settled watermark, and one
+ * outcome per fresh request (COMPLETED with its order, or FAILED with its code). Both inserts skip a row
+ * that exists (`ON CONFLICT DO NOTHING`), and the units counted are those of the orders inserted.
+ * Returns the outcome rows recorded, with the order's total price.
+ * $1 sale id; $2–$4 admitted orders: request ids, user ids, quantities; $5 the new watermark;
+ * $6–$12 fresh requests: request ids, user ids, quantities, tickets, queue positions, failure codes (used
+ * when no order was placed), accepted-at instants.
+ */
+const WRITE_BATCH = `
+WITH placed AS (
+  INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
+  SELECT s.id, o.user_id, o.quantity, s.sale_price, s.sale_price * o.quantity, o.request_id, 'v3'
+  FROM unnest($2::uuid[], $3::text[], $4::int[]) WITH ORDINALITY AS o(request_id, user_id, quantity, ord)
+  CROSS JOIN time_sales s WHERE s.id = $1
+  ORDER BY o.ord
+  ON CONFLICT DO NOTHING
+  RETURNING id, request_id, quantity, total_price
+), counted AS (
+  UPDATE time_sales SET sold_quantity = sold_quantity + (SELECT coalesce(sum(quantity), 0) FROM placed),
+                        settled_requests = $5
+  WHERE id = $1
+), recorded AS (
+  INSERT INTO timesale_requests (request_id, time_sale_id, user_id, quantity, ticket, queue_position,
+                                 status, code, order_id, accepted_at, settled_at)
+  SELECT f.request_id, $1, f.user_id, f.quantity, f.ticket, f.queue_position,
+         CASE WHEN p.id IS NULL THEN 'FAILED' ELSE 'COMPLETED' END,
+         CASE WHEN p.id IS NULL THEN f.code END, p.id, f.accepted_at, now()
+  FROM unnest($6::uuid[], $7::text[], $8::int[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[])
+    WITH ORDINALITY AS f(request_id, user_id, quantity, ticket, queue_position, code, accepted_at, ord)
+  LEFT JOIN placed p ON p.request_id = f.request_id
+  ORDER BY f.ord
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING *
+)
+SELECT r.*, p.total_price FROM recorded r LEFT JOIN placed p ON p.id = r.order_id`
+
 /** What a v3 batch of one sale decided in PostgreSQL. */
 export interface PersistResult {
-  /** Outcomes written by this call, plus those written before but never published. */
+  /** Outcomes written by this call, plus those written before but never published, in batch order. */
   readonly toPublish: Outcome[]
   /** Requests Redis reserved units for that PostgreSQL did not order (Redis must give them back). */
   readonly refused: string[]
@@ -56,16 +94,25 @@ interface SaleLock {
 /** SQL of v3 requests: the batch write of orders and outcomes, and the outcome lookups. */
 export class RequestRepository {
   readonly #pool: Pool
+  readonly #outcomes: OutcomeTable<OutcomeRow, Outcome>
 
   constructor(pool: Pool) {
     this.#pool = pool
+    this.#outcomes = new OutcomeTable(pool, {
+      table: 'timesale_requests',
+      selectByIds: `SELECT r.*, o.total_price FROM timesale_requests r
+                    LEFT JOIN timesale_orders o ON o.id = r.order_id WHERE r.request_id = ANY($1::uuid[])`,
+      toOutcome,
+    })
   }
 
   /**
    * Writes the outcomes of a v3 batch of one sale in one transaction, idempotently: requests already
    * settled keep their recorded outcome; orders Redis reserved are inserted in queue order while the
    * sale's own count and each user's limit allow; every new outcome is recorded in `timesale_requests`
-   * and counted in the settled watermark. Orders and outcomes commit together or not at all.
+   * and counted in the settled watermark. Orders and outcomes commit together or not at all. Statements:
+   * the lock, the earlier outcomes, (with a per-user limit) the users' units, and one write.
+   * Throws TIMESALE_NOT_FOUND.
    */
   persistBatch(
     saleId: string,
@@ -81,63 +128,37 @@ export class RequestRepository {
       const sale = locked.rows[0]
       if (!sale) throw new AppError('TIMESALE_NOT_FOUND')
 
-      const settled = await this.#outcomes(
-        client,
+      const earlier = await this.#outcomes.read(
         requests.map((request) => request.requestId),
+        client,
       )
       const fresh = new Map<string, { request: OrderRequest; decision: Decision }>()
       requests.forEach((request, index) => {
-        if (!settled.has(request.requestId) && !fresh.has(request.requestId)) {
+        if (!earlier.has(request.requestId) && !fresh.has(request.requestId)) {
           fresh.set(request.requestId, { request, decision: decisions[index] as Decision })
         }
       })
       const candidates = [...fresh.values()].filter((e) => e.decision === 'COMPLETED').map((e) => e.request)
       const { accepted, refused } = await this.#admit(client, saleId, sale, candidates)
-      const orders = await this.#insertOrders(client, saleId, accepted)
-
       const watermark = Number(sale.settled_requests) + fresh.size
-      if (fresh.size > 0) {
-        await client.query(
-          `UPDATE time_sales SET sold_quantity = sold_quantity + $2, settled_requests = $3 WHERE id = $1`,
-          [saleId, accepted.reduce((units, request) => units + request.quantity, 0), watermark],
-        )
-      }
-
-      const settledAt = new Date()
-      const outcomes: Outcome[] = [...fresh.values()].map(({ request, decision }) => {
-        const order = orders.get(request.requestId)
-        const code: FailureCode | null = order
-          ? null
-          : decision === 'COMPLETED'
-            ? (refused.get(request.requestId) ?? 'SOLD_OUT')
-            : decision
-        return {
-          ...request,
-          status: order ? 'COMPLETED' : 'FAILED',
-          code,
-          orderId: order?.id ?? null,
-          totalPrice: order?.totalPrice ?? null,
-          acceptedAt: new Date(request.acceptedAt),
-          settledAt,
-        }
-      })
-      if (outcomes.length > 0) await this.#insertOutcomes(client, outcomes)
+      const recorded =
+        fresh.size > 0
+          ? this.#outcomes.recorded(await this.#write(client, saleId, accepted, fresh, refused, watermark))
+          : new Map<string, Recorded<Outcome>>()
+      for (const [requestId, entry] of earlier) recorded.set(requestId, entry)
 
       // Redis holds units for every request it decided COMPLETED; those without an order give them back,
       // including requests settled FAILED earlier that a replay found stock for.
-      const reservedWithoutOrder = new Set<string>(refused.keys())
+      const reservedWithoutOrder = new Set<string>()
       requests.forEach((request, index) => {
-        const earlier = settled.get(request.requestId)
-        if (decisions[index] === 'COMPLETED' && earlier && earlier.status !== 'COMPLETED') {
+        if (
+          decisions[index] === 'COMPLETED' &&
+          recorded.get(request.requestId)?.outcome.status !== 'COMPLETED'
+        ) {
           reservedWithoutOrder.add(request.requestId)
         }
       })
-      const unpublished = [...settled.values()].filter((outcome) => !outcome.published)
-      return {
-        toPublish: [...unpublished.map(({ published: _, ...outcome }) => outcome), ...outcomes],
-        refused: [...reservedWithoutOrder],
-        watermark,
-      }
+      return { toPublish: toPublish(requests, recorded), refused: [...reservedWithoutOrder], watermark }
     })
   }
 
@@ -175,70 +196,40 @@ export class RequestRepository {
     return { accepted, refused }
   }
 
-  /** Inserts the orders in queue order (ids ascend with it); returns requestId → order. */
-  async #insertOrders(client: PoolClient, saleId: string, accepted: readonly OrderRequest[]) {
-    if (accepted.length === 0) return new Map<string, { id: string; totalPrice: number }>()
-    const { rows } = await client.query<{ id: string; request_id: string; total_price: number }>(
-      `INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
-       SELECT s.id, o.user_id, o.quantity, s.sale_price, s.sale_price * o.quantity, o.request_id, 'v3'
-       FROM unnest($2::uuid[], $3::text[], $4::int[]) WITH ORDINALITY AS o(request_id, user_id, quantity, ord)
-       CROSS JOIN time_sales s WHERE s.id = $1
-       ORDER BY o.ord
-       RETURNING id, request_id, total_price`,
-      [
-        saleId,
-        accepted.map((request) => request.requestId),
-        accepted.map((request) => request.userId),
-        accepted.map((request) => request.quantity),
-      ],
-    )
-    return new Map(rows.map((row) => [row.request_id, { id: row.id, totalPrice: row.total_price }]))
+  /** Runs {@link WRITE_BATCH} for the fresh requests of a batch; returns the outcome rows it recorded. */
+  async #write(
+    client: PoolClient,
+    saleId: string,
+    accepted: readonly OrderRequest[],
+    fresh: ReadonlyMap<string, { request: OrderRequest; decision: Decision }>,
+    refused: ReadonlyMap<string, FailureCode>,
+    watermark: number,
+  ): Promise<OutcomeRow[]> {
+    const entries = [...fresh.values()]
+    const { rows } = await client.query<OutcomeRow>(WRITE_BATCH, [
+      saleId,
+      accepted.map((request) => request.requestId),
+      accepted.map((request) => request.userId),
+      accepted.map((request) => request.quantity),
+      watermark,
+      entries.map(({ request }) => request.requestId),
+      entries.map(({ request }) => request.userId),
+      entries.map(({ request }) => request.quantity),
+      entries.map(({ request }) => request.ticket),
+      entries.map(({ request }) => request.queuePosition),
+      entries.map(({ request, decision }) =>
+        decision === 'COMPLETED' ? (refused.get(request.requestId) ?? 'SOLD_OUT') : decision,
+      ),
+      entries.map(({ request }) => new Date(request.acceptedAt)),
+    ])
+    return rows
   }
 
-  async #insertOutcomes(client: PoolClient, outcomes: readonly Outcome[]) {
-    await client.query(
-      `INSERT INTO timesale_requests (request_id, time_sale_id, user_id, quantity, ticket, queue_position,
-                                      status, code, order_id, accepted_at, settled_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::int[], $5::bigint[], $6::bigint[],
-                            $7::text[], $8::text[], $9::bigint[], $10::timestamptz[], $11::timestamptz[])`,
-      [
-        outcomes.map((o) => o.requestId),
-        outcomes.map((o) => o.timeSaleId),
-        outcomes.map((o) => o.userId),
-        outcomes.map((o) => o.quantity),
-        outcomes.map((o) => o.ticket),
-        outcomes.map((o) => o.queuePosition),
-        outcomes.map((o) => o.status),
-        outcomes.map((o) => o.code),
-        outcomes.map((o) => o.orderId),
-        outcomes.map((o) => o.acceptedAt),
-        outcomes.map((o) => o.settledAt),
-      ],
-    )
+  markPublished(requestIds: readonly string[]): Promise<void> {
+    return this.#outcomes.markPublished(requestIds)
   }
 
-  async #outcomes(client: Pool | PoolClient, requestIds: readonly string[]) {
-    const { rows } = await client.query<OutcomeRow>(
-      `SELECT r.*, o.total_price FROM timesale_requests r LEFT JOIN timesale_orders o ON o.id = r.order_id
-       WHERE r.request_id = ANY($1::uuid[])`,
-      [requestIds],
-    )
-    return new Map(rows.map((row) => [row.request_id, toOutcome(row)]))
-  }
-
-  async markPublished(requestIds: readonly string[]): Promise<void> {
-    if (requestIds.length === 0) return
-    await this.#pool.query(
-      `UPDATE timesale_requests SET published_at = now()
-       WHERE request_id = ANY($1::uuid[]) AND published_at IS NULL`,
-      [requestIds],
-    )
-  }
-
-  async findOutcome(requestId: string): Promise<Outcome | undefined> {
-    const outcome = (await this.#outcomes(this.#pool, [requestId])).get(requestId)
-    if (!outcome) return undefined
-    const { published: _, ...rest } = outcome
-    return rest
+  findOutcome(requestId: string): Promise<Outcome | undefined> {
+    return this.#outcomes.find(requestId)
   }
 }

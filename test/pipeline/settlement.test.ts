@@ -73,7 +73,7 @@ describe('settlement sequence', () => {
         },
         persist: async (policyId, requests, decisions) => {
           journal.push('persist')
-          return repository.persistBatch(policyId, requests, decisions)
+          return repository.requests.persistBatch(policyId, requests, decisions)
         },
         settle: async (policyId, requestIds, persisted) => {
           journal.push('settle')
@@ -82,7 +82,7 @@ describe('settlement sequence', () => {
         outcomeMessage: (outcome) => outcomeMessage(topics, outcome),
         markPublished: async (requestIds) => {
           journal.push('mark')
-          await repository.markPublished(requestIds)
+          await repository.requests.markPublished(requestIds)
         },
       },
       deps,
