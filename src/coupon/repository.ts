@@ -1,60 +1,19 @@
 import { AppError } from '../errors.ts'
 import { type Pool, withTransaction } from '../platform/postgres.ts'
+import { queryPage } from '../shared/page-query.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import { CouponRequestRepository } from './request-repository.ts'
 import type { PolicySnapshot } from './stock.ts'
 import type { Coupon, NewPolicy, PolicyWithCounts } from './types.ts'
 
-interface PolicyRow {
-  id: string
-  title: string
-  total_quantity: number
-  issued_quantity: number
-  start_time: Date
-  end_time: Date
-  discount_type: 'FIXED' | 'PERCENTAGE'
-  discount_value: number
-  created_at: Date
-}
+// Each value aliased to its field name: a row is the domain object as it is.
+const POLICY_COLUMNS = `id, title, total_quantity AS "totalQuantity", issued_quantity AS "issuedQuantity",
+  total_quantity - issued_quantity AS "remainingQuantity", start_time AS "startTime", end_time AS "endTime",
+  discount_type AS "discountType", discount_value AS "discountValue", created_at AS "createdAt"`
 
-const POLICY_COLUMNS =
-  'id, title, total_quantity, issued_quantity, start_time, end_time, discount_type, discount_value, created_at'
-
-function toPolicy(row: PolicyRow): PolicyWithCounts {
-  return {
-    id: row.id,
-    title: row.title,
-    totalQuantity: row.total_quantity,
-    issuedQuantity: row.issued_quantity,
-    remainingQuantity: row.total_quantity - row.issued_quantity,
-    startTime: row.start_time,
-    endTime: row.end_time,
-    discountType: row.discount_type,
-    discountValue: row.discount_value,
-    createdAt: row.created_at,
-  }
-}
-
-interface CouponRow {
-  id: string
-  policy_id: string
-  user_id: string
-  request_id: string
-  strategy: Strategy
-  issued_at: Date
-}
-
-function toCoupon(row: CouponRow): Coupon {
-  return {
-    id: row.id,
-    policyId: row.policy_id,
-    userId: row.user_id,
-    requestId: row.request_id,
-    strategy: row.strategy,
-    issuedAt: row.issued_at,
-  }
-}
+const COUPON_COLUMNS = `c.id, c.policy_id AS "policyId", c.user_id AS "userId", c.request_id AS "requestId",
+  c.strategy, c.issued_at AS "issuedAt"`
 
 /** SQL of the coupon domain. Every write that changes stock runs under the policy row lock. */
 export class CouponRepository {
@@ -68,7 +27,7 @@ export class CouponRepository {
   }
 
   async insertPolicy(policy: NewPolicy): Promise<PolicyWithCounts> {
-    const { rows } = await this.#pool.query<PolicyRow>(
+    const { rows } = await this.#pool.query<PolicyWithCounts>(
       `INSERT INTO coupon_policies (title, total_quantity, start_time, end_time, discount_type, discount_value)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${POLICY_COLUMNS}`,
       [
@@ -80,27 +39,25 @@ export class CouponRepository {
         policy.discountValue,
       ],
     )
-    return toPolicy(rows[0] as PolicyRow)
+    return rows[0] as PolicyWithCounts
   }
 
   async findPolicy(id: string): Promise<PolicyWithCounts | undefined> {
-    const { rows } = await this.#pool.query<PolicyRow>(
+    const { rows } = await this.#pool.query<PolicyWithCounts>(
       `SELECT ${POLICY_COLUMNS} FROM coupon_policies WHERE id = $1`,
       [id],
     )
-    return rows[0] ? toPolicy(rows[0]) : undefined
+    return rows[0]
   }
 
   /** A page of the policies, newest first, and how many there are. */
-  async listPolicies({ limit, offset }: PageRequest): Promise<Page<PolicyWithCounts>> {
-    const [{ rows }, count] = await Promise.all([
-      this.#pool.query<PolicyRow>(
-        `SELECT ${POLICY_COLUMNS} FROM coupon_policies ORDER BY id DESC LIMIT $1 OFFSET $2`,
-        [limit, offset],
-      ),
-      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM coupon_policies'),
-    ])
-    return { items: rows.map(toPolicy), total: count.rows[0]?.n ?? 0 }
+  listPolicies(page: PageRequest): Promise<Page<PolicyWithCounts>> {
+    return queryPage(
+      this.#pool,
+      { columns: POLICY_COLUMNS, from: 'FROM coupon_policies', orderBy: 'id DESC' },
+      [],
+      page,
+    )
   }
 
   /** Ids of policies whose window has not ended (their Redis state is warmed at start). */
@@ -154,13 +111,13 @@ export class CouponRepository {
     checkWindow: boolean
   }): Promise<Coupon> {
     return withTransaction(this.#pool, async (client) => {
-      const { rows } = await client.query<PolicyRow>(
+      const { rows } = await client.query<PolicyWithCounts>(
         `SELECT ${POLICY_COLUMNS} FROM coupon_policies WHERE id = $1 FOR UPDATE`,
         [input.policyId],
       )
       const policy = rows[0]
       if (!policy) throw new AppError('POLICY_NOT_FOUND')
-      if (input.checkWindow && (input.now < policy.start_time || input.now >= policy.end_time)) {
+      if (input.checkWindow && (input.now < policy.startTime || input.now >= policy.endTime)) {
         throw new AppError('NOT_IN_PERIOD')
       }
       const existing = await client.query('SELECT 1 FROM coupons WHERE policy_id = $1 AND user_id = $2', [
@@ -168,36 +125,30 @@ export class CouponRepository {
         input.userId,
       ])
       if (existing.rowCount) throw new AppError('ALREADY_ISSUED')
-      if (policy.issued_quantity >= policy.total_quantity) throw new AppError('SOLD_OUT')
-      const inserted = await client.query<CouponRow>(
-        `INSERT INTO coupons (policy_id, user_id, request_id, strategy) VALUES ($1, $2, $3, $4)
-         RETURNING id, policy_id, user_id, request_id, strategy, issued_at`,
+      if (policy.remainingQuantity <= 0) throw new AppError('SOLD_OUT')
+      const inserted = await client.query<Coupon>(
+        `INSERT INTO coupons AS c (policy_id, user_id, request_id, strategy) VALUES ($1, $2, $3, $4)
+         RETURNING ${COUPON_COLUMNS}`,
         [input.policyId, input.userId, input.requestId, input.strategy],
       )
       await client.query('UPDATE coupon_policies SET issued_quantity = issued_quantity + 1 WHERE id = $1', [
         input.policyId,
       ])
-      return toCoupon(inserted.rows[0] as CouponRow)
+      return inserted.rows[0] as Coupon
     })
   }
 
   /** A page of the user's coupons, newest first, and how many the user has. */
-  async couponsOfUser(
-    userId: string,
-    { limit, offset }: PageRequest,
-  ): Promise<Page<Coupon & { policyTitle: string }>> {
-    const [{ rows }, count] = await Promise.all([
-      this.#pool.query<CouponRow & { title: string }>(
-        `SELECT c.id, c.policy_id, c.user_id, c.request_id, c.strategy, c.issued_at, p.title
-         FROM coupons c JOIN coupon_policies p ON p.id = c.policy_id
-         WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3`,
-        [userId, limit, offset],
-      ),
-      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM coupons WHERE user_id = $1', [userId]),
-    ])
-    return {
-      items: rows.map((row) => ({ ...toCoupon(row), policyTitle: row.title })),
-      total: count.rows[0]?.n ?? 0,
-    }
+  couponsOfUser(userId: string, page: PageRequest): Promise<Page<Coupon & { policyTitle: string }>> {
+    return queryPage(
+      this.#pool,
+      {
+        columns: `${COUPON_COLUMNS}, p.title AS "policyTitle"`,
+        from: 'FROM coupons c JOIN coupon_policies p ON p.id = c.policy_id WHERE c.user_id = $1',
+        orderBy: 'c.id DESC',
+      },
+      [userId],
+      page,
+    )
   }
 }

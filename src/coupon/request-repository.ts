@@ -1,32 +1,12 @@
 import { AppError } from '../errors.ts'
-import { OutcomeTable, toPublish } from '../pipeline/outcome-table.ts'
+import { type OutcomeRow, OutcomeTable, toPublish } from '../pipeline/outcome-table.ts'
 import { type Pool, withTransaction } from '../platform/postgres.ts'
 import type { Decision, IssueRequest, Outcome } from './types.ts'
 
-interface OutcomeRow {
-  request_id: string
-  policy_id: string
-  user_id: string
-  status: 'ISSUED' | 'FAILED'
-  code: 'ALREADY_ISSUED' | 'SOLD_OUT' | null
-  coupon_id: string | null
-  accepted_at: Date
-  settled_at: Date
-  published_at: Date | null
-}
-
-function toOutcome(row: OutcomeRow): Outcome {
-  return {
-    requestId: row.request_id,
-    policyId: row.policy_id,
-    userId: row.user_id,
-    status: row.status,
-    code: row.code,
-    couponId: row.coupon_id,
-    acceptedAt: row.accepted_at,
-    settledAt: row.settled_at,
-  }
-}
+// Each value aliased to its field name (see OutcomeTable).
+const OUTCOME_COLUMNS = `r.request_id AS "requestId", r.policy_id AS "policyId", r.user_id AS "userId",
+  r.status, r.code, r.coupon_id AS "couponId", r.accepted_at AS "acceptedAt", r.settled_at AS "settledAt",
+  r.published_at IS NOT NULL AS published`
 
 /**
  * The whole v3 write of one policy's batch in one statement, run under the policy's row lock:
@@ -77,7 +57,7 @@ WITH input AS (
   ON CONFLICT (request_id) DO NOTHING
   RETURNING *
 )
-SELECT * FROM recorded UNION ALL SELECT * FROM earlier`
+SELECT ${OUTCOME_COLUMNS} FROM recorded r UNION ALL SELECT ${OUTCOME_COLUMNS} FROM earlier r`
 
 /** What a v3 batch of one policy decided in PostgreSQL. */
 export interface PersistResult {
@@ -88,17 +68,15 @@ export interface PersistResult {
 }
 
 /** SQL of v3 coupon requests: the batch write of coupons and outcomes, and the outcome lookups. */
-export class CouponRequestRepository {
+export class CouponRequestRepository extends OutcomeTable<Outcome> {
   readonly #pool: Pool
-  readonly #outcomes: OutcomeTable<OutcomeRow, Outcome>
 
   constructor(pool: Pool) {
-    this.#pool = pool
-    this.#outcomes = new OutcomeTable(pool, {
+    super(pool, {
       table: 'coupon_requests',
-      selectByIds: 'SELECT * FROM coupon_requests WHERE request_id = ANY($1::uuid[])',
-      toOutcome,
+      selectByIds: `SELECT ${OUTCOME_COLUMNS} FROM coupon_requests r WHERE r.request_id = ANY($1::uuid[])`,
     })
+    this.#pool = pool
   }
 
   /**
@@ -121,7 +99,7 @@ export class CouponRequestRepository {
       )
       const policy = locked.rows[0]
       if (!policy) throw new AppError('POLICY_NOT_FOUND')
-      const { rows } = await client.query<OutcomeRow>(SETTLE_BATCH, [
+      const { rows } = await client.query<OutcomeRow<Outcome>>(SETTLE_BATCH, [
         policyId,
         requests.map((request) => request.requestId),
         requests.map((request) => request.userId),
@@ -129,7 +107,7 @@ export class CouponRequestRepository {
         requests.map((request) => new Date(request.acceptedAt)),
         Math.max(0, policy.remaining),
       ])
-      const recorded = this.#outcomes.recorded(rows)
+      const recorded = this.recorded(rows)
       const refused = new Map<string, string>()
       requests.forEach((request, index) => {
         if (decisions[index] === 'ISSUED' && recorded.get(request.requestId)?.outcome.status !== 'ISSUED') {
@@ -141,13 +119,5 @@ export class CouponRequestRepository {
         refused: [...refused].map(([requestId, userId]) => ({ requestId, userId })),
       }
     })
-  }
-
-  markPublished(requestIds: readonly string[]): Promise<void> {
-    return this.#outcomes.markPublished(requestIds)
-  }
-
-  findOutcome(requestId: string): Promise<Outcome | undefined> {
-    return this.#outcomes.find(requestId)
   }
 }

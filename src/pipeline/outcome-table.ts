@@ -6,50 +6,52 @@ export interface Recorded<O> {
   readonly published: boolean
 }
 
-/** The columns every outcome table has (`coupon_requests`, `timesale_requests`). */
-export interface OutcomeRowBase {
-  readonly request_id: string
-  readonly published_at: Date | null
-}
+/** A row of an outcome query: the outcome's fields (columns aliased to them) and `published`. */
+export type OutcomeRow<O> = O & { readonly published: boolean }
 
-export interface OutcomeTableOptions<Row extends OutcomeRowBase, O> {
+export interface OutcomeTableOptions {
   /** The table, e.g. `coupon_requests`: one row per settled request, keyed by `request_id`. */
   readonly table: string
-  /** A query returning the rows of the request ids in `$1::uuid[]` (it may join for derived columns). */
+  /**
+   * A query returning the {@link OutcomeRow}s of the request ids in `$1::uuid[]`, its columns aliased to the
+   * outcome's field names plus `published_at IS NOT NULL AS published` (it may join for derived fields).
+   */
   readonly selectByIds: string
-  readonly toOutcome: (row: Row) => O
 }
 
 /**
  * The outcome table of a flow: read by request id, and the published mark that keeps a redelivered request
- * from being announced twice. Every operation is one set-based statement, whatever the number of ids.
+ * from being announced twice. Every operation is one set-based statement, whatever the number of ids. A
+ * flow's request repository extends it with its batch write.
  */
-export class OutcomeTable<Row extends OutcomeRowBase, O> {
+export class OutcomeTable<O extends { readonly requestId: string }> {
   readonly #pool: Pool
-  readonly #options: OutcomeTableOptions<Row, O>
+  readonly #options: OutcomeTableOptions
 
-  constructor(pool: Pool, options: OutcomeTableOptions<Row, O>) {
+  constructor(pool: Pool, options: OutcomeTableOptions) {
     this.#pool = pool
     this.#options = options
   }
 
   /** The recorded outcomes among `requestIds`, by request id (inside a transaction when `client` is one). */
   async read(requestIds: readonly string[], client: Pool | PoolClient = this.#pool) {
-    const { rows } = await client.query<Row>(this.#options.selectByIds, [requestIds])
+    const { rows } = await client.query<OutcomeRow<O>>(this.#options.selectByIds, [requestIds])
     return this.recorded(rows)
   }
 
   /** Maps rows of the table (e.g. those a write statement returned) by request id. */
-  recorded(rows: readonly Row[]): Map<string, Recorded<O>> {
+  recorded(rows: ReadonlyArray<OutcomeRow<O>>): Map<string, Recorded<O>> {
     return new Map(
-      rows.map((row) => [
-        row.request_id,
-        { outcome: this.#options.toOutcome(row), published: row.published_at !== null },
-      ]),
+      rows.map(({ published, ...fields }) => {
+        // The row's other columns are exactly the outcome's fields (the query aliases them so).
+        const outcome = fields as unknown as O
+        return [outcome.requestId, { outcome, published }]
+      }),
     )
   }
 
-  async find(requestId: string): Promise<O | undefined> {
+  /** The recorded outcome of one request, if it settled. */
+  async findOutcome(requestId: string): Promise<O | undefined> {
     return (await this.read([requestId])).get(requestId)?.outcome
   }
 

@@ -17,24 +17,20 @@ export function settlementChannel(keyPrefix: string, flow: string, promotionId: 
  */
 export class SettlementSignal {
   readonly #redis: Redis
-  readonly #keyPrefix: string
-  readonly #flow: string
+  /** The channel of a promotion of this flow. */
+  readonly #channel: (promotionId: string) => string
   readonly #logger: Logger
 
   constructor(redis: Redis, keyPrefix: string, flow: string, logger: Logger) {
     this.#redis = redis
-    this.#keyPrefix = keyPrefix
-    this.#flow = flow
+    this.#channel = (promotionId) => settlementChannel(keyPrefix, flow, promotionId)
     this.#logger = logger
   }
 
   async publish(promotionId: string, requestIds: readonly string[]): Promise<void> {
     if (requestIds.length === 0) return
     try {
-      await this.#redis.publish(
-        settlementChannel(this.#keyPrefix, this.#flow, promotionId),
-        JSON.stringify(requestIds),
-      )
+      await this.#redis.publish(this.#channel(promotionId), JSON.stringify(requestIds))
     } catch (error) {
       this.#logger.warn({ err: error, promotionId }, 'could not announce settled requests')
     }

@@ -1,71 +1,20 @@
 import { AppError } from '../errors.ts'
 import { type Pool, withTransaction } from '../platform/postgres.ts'
+import { queryPage } from '../shared/page-query.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
 import type { SaleSnapshot } from './stock.ts'
 import type { NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
 
-export interface SaleRow {
-  id: string
-  product_name: string
-  original_price: number
-  sale_price: number
-  total_quantity: number
-  sold_quantity: number
-  max_per_user: number | null
-  start_at: Date
-  end_at: Date
-  created_at: Date
-}
+// Each value aliased to its field name: a row is the domain object as it is.
+const SALE_COLUMNS = `id, product_name AS "productName", original_price AS "originalPrice",
+  sale_price AS "salePrice", total_quantity AS "totalQuantity", sold_quantity AS "soldQuantity",
+  total_quantity - sold_quantity AS "remainingQuantity", max_per_user AS "maxPerUser", start_at AS "startAt",
+  end_at AS "endAt", created_at AS "createdAt"`
 
-const SALE_COLUMNS =
-  'id, product_name, original_price, sale_price, total_quantity, sold_quantity, max_per_user, start_at, end_at, created_at'
-
-function toSale(row: SaleRow): TimeSaleWithCounts {
-  return {
-    id: row.id,
-    productName: row.product_name,
-    originalPrice: row.original_price,
-    salePrice: row.sale_price,
-    totalQuantity: row.total_quantity,
-    soldQuantity: row.sold_quantity,
-    remainingQuantity: row.total_quantity - row.sold_quantity,
-    maxPerUser: row.max_per_user,
-    startAt: row.start_at,
-    endAt: row.end_at,
-    createdAt: row.created_at,
-  }
-}
-
-export interface OrderRow {
-  id: string
-  time_sale_id: string
-  user_id: string
-  quantity: number
-  unit_price: number
-  total_price: number
-  request_id: string
-  strategy: Strategy
-  created_at: Date
-}
-
-export const ORDER_COLUMNS =
-  'id, time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy, created_at'
-
-function toOrder(row: OrderRow): Order {
-  return {
-    id: row.id,
-    timeSaleId: row.time_sale_id,
-    userId: row.user_id,
-    quantity: row.quantity,
-    unitPrice: row.unit_price,
-    totalPrice: row.total_price,
-    requestId: row.request_id,
-    strategy: row.strategy,
-    status: 'COMPLETED',
-    createdAt: row.created_at,
-  }
-}
+const ORDER_COLUMNS = `o.id, o.time_sale_id AS "timeSaleId", o.user_id AS "userId", o.quantity,
+  o.unit_price AS "unitPrice", o.total_price AS "totalPrice", o.request_id AS "requestId", o.strategy, o.status,
+  o.created_at AS "createdAt"`
 
 export interface PlaceOrder {
   readonly timeSaleId: string
@@ -87,7 +36,7 @@ export class TimeSaleRepository {
   }
 
   async insertSale(sale: NewTimeSale): Promise<TimeSaleWithCounts> {
-    const { rows } = await this.#pool.query<SaleRow>(
+    const { rows } = await this.#pool.query<TimeSaleWithCounts>(
       `INSERT INTO time_sales (product_name, original_price, sale_price, total_quantity, max_per_user, start_at, end_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${SALE_COLUMNS}`,
       [
@@ -100,26 +49,25 @@ export class TimeSaleRepository {
         sale.endAt,
       ],
     )
-    return toSale(rows[0] as SaleRow)
+    return rows[0] as TimeSaleWithCounts
   }
 
   async findSale(id: string): Promise<TimeSaleWithCounts | undefined> {
-    const { rows } = await this.#pool.query<SaleRow>(`SELECT ${SALE_COLUMNS} FROM time_sales WHERE id = $1`, [
-      id,
-    ])
-    return rows[0] ? toSale(rows[0]) : undefined
+    const { rows } = await this.#pool.query<TimeSaleWithCounts>(
+      `SELECT ${SALE_COLUMNS} FROM time_sales WHERE id = $1`,
+      [id],
+    )
+    return rows[0]
   }
 
   /** A page of the sales, newest first, and how many there are. */
-  async listSales({ limit, offset }: PageRequest): Promise<Page<TimeSaleWithCounts>> {
-    const [{ rows }, count] = await Promise.all([
-      this.#pool.query<SaleRow>(
-        `SELECT ${SALE_COLUMNS} FROM time_sales ORDER BY id DESC LIMIT $1 OFFSET $2`,
-        [limit, offset],
-      ),
-      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM time_sales'),
-    ])
-    return { items: rows.map(toSale), total: count.rows[0]?.n ?? 0 }
+  listSales(page: PageRequest): Promise<Page<TimeSaleWithCounts>> {
+    return queryPage(
+      this.#pool,
+      { columns: SALE_COLUMNS, from: 'FROM time_sales', orderBy: 'id DESC' },
+      [],
+      page,
+    )
   }
 
   /** Ids of sales whose window has not ended (their Redis state is warmed at start). */
@@ -162,22 +110,22 @@ export class TimeSaleRepository {
    */
   placeOrder(input: PlaceOrder): Promise<Order> {
     return withTransaction(this.#pool, async (client) => {
-      const { rows } = await client.query<SaleRow>(
+      const { rows } = await client.query<TimeSaleWithCounts>(
         `SELECT ${SALE_COLUMNS} FROM time_sales WHERE id = $1 FOR UPDATE`,
         [input.timeSaleId],
       )
       const sale = rows[0]
       if (!sale) throw new AppError('TIMESALE_NOT_FOUND')
-      if (input.checkWindow && (input.now < sale.start_at || input.now >= sale.end_at)) {
+      if (input.checkWindow && (input.now < sale.startAt || input.now >= sale.endAt)) {
         throw new AppError('NOT_IN_PERIOD')
       }
-      if (sale.max_per_user !== null) {
+      if (sale.maxPerUser !== null) {
         const mine = await client.query<{ units: number }>(
           `SELECT coalesce(sum(quantity), 0)::int AS units FROM timesale_orders
            WHERE time_sale_id = $1 AND user_id = $2`,
           [input.timeSaleId, input.userId],
         )
-        if ((mine.rows[0]?.units ?? 0) + input.quantity > sale.max_per_user) {
+        if ((mine.rows[0]?.units ?? 0) + input.quantity > sale.maxPerUser) {
           throw new AppError('LIMIT_EXCEEDED')
         }
       }
@@ -187,36 +135,27 @@ export class TimeSaleRepository {
         [input.timeSaleId, input.quantity],
       )
       if (taken.rowCount === 0) throw new AppError('SOLD_OUT')
-      const inserted = await client.query<OrderRow>(
-        `INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
+      const inserted = await client.query<Order>(
+        `INSERT INTO timesale_orders AS o (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
          SELECT s.id, $2, $3::int, s.sale_price, s.sale_price * $3::int, $4, $5 FROM time_sales s WHERE s.id = $1
          RETURNING ${ORDER_COLUMNS}`,
         [input.timeSaleId, input.userId, input.quantity, input.requestId, input.strategy],
       )
-      return toOrder(inserted.rows[0] as OrderRow)
+      return inserted.rows[0] as Order
     })
   }
 
   /** A page of the user's orders, newest first, and how many the user has. */
-  async ordersOfUser(
-    userId: string,
-    { limit, offset }: PageRequest,
-  ): Promise<Page<Order & { productName: string }>> {
-    const [{ rows }, count] = await Promise.all([
-      this.#pool.query<OrderRow & { product_name: string }>(
-        `SELECT o.id, o.time_sale_id, o.user_id, o.quantity, o.unit_price, o.total_price, o.request_id,
-                o.strategy, o.created_at, s.product_name
-         FROM timesale_orders o JOIN time_sales s ON s.id = o.time_sale_id
-         WHERE o.user_id = $1 ORDER BY o.id DESC LIMIT $2 OFFSET $3`,
-        [userId, limit, offset],
-      ),
-      this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM timesale_orders WHERE user_id = $1', [
-        userId,
-      ]),
-    ])
-    return {
-      items: rows.map((row) => ({ ...toOrder(row), productName: row.product_name })),
-      total: count.rows[0]?.n ?? 0,
-    }
+  ordersOfUser(userId: string, page: PageRequest): Promise<Page<Order & { productName: string }>> {
+    return queryPage(
+      this.#pool,
+      {
+        columns: `${ORDER_COLUMNS}, s.product_name AS "productName"`,
+        from: 'FROM timesale_orders o JOIN time_sales s ON s.id = o.time_sale_id WHERE o.user_id = $1',
+        orderBy: 'o.id DESC',
+      },
+      [userId],
+      page,
+    )
   }
 }

@@ -1,40 +1,13 @@
 import { AppError } from '../errors.ts'
-import { OutcomeTable, type Recorded, toPublish } from '../pipeline/outcome-table.ts'
+import { type OutcomeRow, OutcomeTable, type Recorded, toPublish } from '../pipeline/outcome-table.ts'
 import { type Pool, type PoolClient, withTransaction } from '../platform/postgres.ts'
 import type { Decision, FailureCode, OrderRequest, Outcome } from './types.ts'
 
-interface OutcomeRow {
-  request_id: string
-  time_sale_id: string
-  user_id: string
-  quantity: number
-  ticket: string
-  queue_position: string
-  status: 'COMPLETED' | 'FAILED'
-  code: FailureCode | null
-  order_id: string | null
-  total_price: number | null
-  accepted_at: Date
-  settled_at: Date
-  published_at: Date | null
-}
-
-function toOutcome(row: OutcomeRow): Outcome {
-  return {
-    requestId: row.request_id,
-    timeSaleId: row.time_sale_id,
-    userId: row.user_id,
-    quantity: row.quantity,
-    ticket: Number(row.ticket),
-    queuePosition: Number(row.queue_position),
-    status: row.status,
-    code: row.code,
-    orderId: row.order_id,
-    totalPrice: row.total_price,
-    acceptedAt: row.accepted_at,
-    settledAt: row.settled_at,
-  }
-}
+// Each value aliased to its field name (see OutcomeTable); `o` is the outcome's order.
+const OUTCOME_COLUMNS = `r.request_id AS "requestId", r.time_sale_id AS "timeSaleId", r.user_id AS "userId",
+  r.quantity, r.ticket::float8 AS ticket, r.queue_position::float8 AS "queuePosition", r.status, r.code,
+  r.order_id AS "orderId", o.total_price AS "totalPrice", r.accepted_at AS "acceptedAt",
+  r.settled_at AS "settledAt", r.published_at IS NOT NULL AS published`
 
 /**
  * The write of one sale's batch in one statement, under the sale's row lock: the orders PostgreSQL admitted
@@ -72,7 +45,7 @@ WITH placed AS (
   ON CONFLICT (request_id) DO NOTHING
   RETURNING *
 )
-SELECT r.*, p.total_price FROM recorded r LEFT JOIN placed p ON p.id = r.order_id`
+SELECT ${OUTCOME_COLUMNS} FROM recorded r LEFT JOIN placed o ON o.id = r.order_id`
 
 /** What a v3 batch of one sale decided in PostgreSQL. */
 export interface PersistResult {
@@ -92,18 +65,16 @@ interface SaleLock {
 }
 
 /** SQL of v3 requests: the batch write of orders and outcomes, and the outcome lookups. */
-export class RequestRepository {
+export class RequestRepository extends OutcomeTable<Outcome> {
   readonly #pool: Pool
-  readonly #outcomes: OutcomeTable<OutcomeRow, Outcome>
 
   constructor(pool: Pool) {
-    this.#pool = pool
-    this.#outcomes = new OutcomeTable(pool, {
+    super(pool, {
       table: 'timesale_requests',
-      selectByIds: `SELECT r.*, o.total_price FROM timesale_requests r
+      selectByIds: `SELECT ${OUTCOME_COLUMNS} FROM timesale_requests r
                     LEFT JOIN timesale_orders o ON o.id = r.order_id WHERE r.request_id = ANY($1::uuid[])`,
-      toOutcome,
     })
+    this.#pool = pool
   }
 
   /**
@@ -128,7 +99,7 @@ export class RequestRepository {
       const sale = locked.rows[0]
       if (!sale) throw new AppError('TIMESALE_NOT_FOUND')
 
-      const earlier = await this.#outcomes.read(
+      const earlier = await this.read(
         requests.map((request) => request.requestId),
         client,
       )
@@ -143,7 +114,7 @@ export class RequestRepository {
       const watermark = Number(sale.settled_requests) + fresh.size
       const recorded =
         fresh.size > 0
-          ? this.#outcomes.recorded(await this.#write(client, saleId, accepted, fresh, refused, watermark))
+          ? this.recorded(await this.#write(client, saleId, accepted, fresh, refused, watermark))
           : new Map<string, Recorded<Outcome>>()
       for (const [requestId, entry] of earlier) recorded.set(requestId, entry)
 
@@ -204,9 +175,9 @@ export class RequestRepository {
     fresh: ReadonlyMap<string, { request: OrderRequest; decision: Decision }>,
     refused: ReadonlyMap<string, FailureCode>,
     watermark: number,
-  ): Promise<OutcomeRow[]> {
+  ): Promise<Array<OutcomeRow<Outcome>>> {
     const entries = [...fresh.values()]
-    const { rows } = await client.query<OutcomeRow>(WRITE_BATCH, [
+    const { rows } = await client.query<OutcomeRow<Outcome>>(WRITE_BATCH, [
       saleId,
       accepted.map((request) => request.requestId),
       accepted.map((request) => request.userId),
@@ -223,13 +194,5 @@ export class RequestRepository {
       entries.map(({ request }) => new Date(request.acceptedAt)),
     ])
     return rows
-  }
-
-  markPublished(requestIds: readonly string[]): Promise<void> {
-    return this.#outcomes.markPublished(requestIds)
-  }
-
-  findOutcome(requestId: string): Promise<Outcome | undefined> {
-    return this.#outcomes.find(requestId)
   }
 }

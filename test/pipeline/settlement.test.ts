@@ -2,13 +2,13 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
-import { outcomeMessage } from '../../src/coupon/messages.ts'
+import { decodeRequest, outcomeMessage } from '../../src/coupon/messages.ts'
 import { CouponRepository } from '../../src/coupon/repository.ts'
 import { createCouponState } from '../../src/coupon/state.ts'
 import { CouponStock } from '../../src/coupon/stock.ts'
-import type { IssueRequest } from '../../src/coupon/types.ts'
+import type { Decision, IssueRequest } from '../../src/coupon/types.ts'
 import { flowTopics } from '../../src/flows.ts'
-import { type SettlementDeps, settlementProcessor } from '../../src/pipeline/settlement.ts'
+import { type SettlementDeps, settlementConsumer } from '../../src/pipeline/settlement.ts'
 import type { OutgoingMessage } from '../../src/platform/kafka.ts'
 import { RequestIndex } from '../../src/shared/request-index.ts'
 import { createPolicy, policyState, userIds } from '../coupon/fixtures.ts'
@@ -62,31 +62,42 @@ describe('settlement sequence', () => {
         },
       },
       logger: runtime.logger,
+      topics,
     }
-    settleBatch = settlementProcessor(
+    settleBatch = settlementConsumer(
       {
         flow: 'coupon',
-        promotionOf: (request: IssueRequest) => request.policyId,
-        reserve: async (policyId, requests) => {
-          journal.push('reserve')
-          return state.withState(policyId, () => stock.reserve(policyId, requests))
+        decode: decodeRequest,
+        promotionOf: (request) => request.policyId,
+        state,
+        stock: {
+          reserve: (policyId: string, requests: readonly IssueRequest[]) => {
+            journal.push('reserve')
+            return stock.reserve(policyId, requests)
+          },
         },
-        persist: async (policyId, requests, decisions) => {
-          journal.push('persist')
-          return repository.requests.persistBatch(policyId, requests, decisions)
+        requests: {
+          persistBatch: (
+            policyId: string,
+            requests: readonly IssueRequest[],
+            decisions: readonly Decision[],
+          ) => {
+            journal.push('persist')
+            return repository.requests.persistBatch(policyId, requests, decisions)
+          },
+          markPublished: (requestIds: readonly string[]) => {
+            journal.push('mark')
+            return repository.requests.markPublished(requestIds)
+          },
         },
-        settle: async (policyId, requestIds, persisted) => {
+        settle: (policyId, requestIds, { refused }) => {
           journal.push('settle')
-          await stock.settle(policyId, requestIds, persisted.refused)
+          return stock.settle(policyId, requestIds, refused)
         },
-        outcomeMessage: (outcome) => outcomeMessage(topics, outcome),
-        markPublished: async (requestIds) => {
-          journal.push('mark')
-          await repository.requests.markPublished(requestIds)
-        },
+        outcomeMessage,
       },
       deps,
-    )
+    ).process
   })
   after(() => service.close())
 
