@@ -18,7 +18,9 @@ const OUTCOME_COLUMNS = `r.request_id AS "requestId", r.policy_id AS "policyId",
  * - `recorded`: one outcome per fresh request (ISSUED with its coupon, or FAILED with Redis's code, or, for a
  *   reservation PostgreSQL refused, ALREADY_ISSUED when the user holds a coupon and SOLD_OUT otherwise).
  * Returns the recorded outcome of every request of the batch, new and earlier.
- * $1 policy id, $2 request ids, $3 user ids, $4 Redis decisions, $5 accepted-at instants, $6 coupons left.
+ * The new outcomes come back without their instants (the caller has them: parsing thousands of timestamps
+ * costs the consumer more than the statement). $1 policy id, $2 request ids, $3 user ids, $4 Redis
+ * decisions, $5 accepted-at instants, $6 coupons left, $7 the settled-at instant.
  */
 const SETTLE_BATCH = `
 WITH input AS (
@@ -33,8 +35,12 @@ WITH input AS (
 ), issued AS (
   INSERT INTO coupons (policy_id, user_id, request_id, strategy, issued_at)
   SELECT $1, f.user_id, f.request_id, 'v3', now() FROM fresh f
-  WHERE f.decision = 'ISSUED'
-    AND NOT EXISTS (SELECT 1 FROM coupons x WHERE x.policy_id = $1 AND x.user_id = f.user_id)
+  -- A lateral probe per request on (policy_id, user_id), not an anti-join: the planner, misled by the
+  -- estimate for a new policy, would scan all its coupons for every request.
+  LEFT JOIN LATERAL (
+    SELECT true AS holds FROM coupons x WHERE x.policy_id = $1 AND x.user_id = f.user_id LIMIT 1
+  ) h ON true
+  WHERE f.decision = 'ISSUED' AND h.holds IS NULL
   ORDER BY f.ord
   LIMIT $6
   ON CONFLICT DO NOTHING
@@ -51,13 +57,16 @@ WITH input AS (
               WHEN EXISTS (SELECT 1 FROM coupons x WHERE x.policy_id = $1 AND x.user_id = f.user_id)
                 OR EXISTS (SELECT 1 FROM issued i WHERE i.user_id = f.user_id) THEN 'ALREADY_ISSUED'
               ELSE 'SOLD_OUT' END,
-         c.id, f.accepted_at, now()
+         c.id, f.accepted_at, $7
   FROM fresh f LEFT JOIN issued c ON c.request_id = f.request_id
   ORDER BY f.ord
   ON CONFLICT (request_id) DO NOTHING
   RETURNING *
 )
-SELECT ${OUTCOME_COLUMNS} FROM recorded r UNION ALL SELECT ${OUTCOME_COLUMNS} FROM earlier r`
+SELECT r.request_id AS "requestId", r.policy_id AS "policyId", r.user_id AS "userId", r.status, r.code,
+       r.coupon_id AS "couponId", NULL AS "acceptedAt", NULL AS "settledAt", false AS published
+FROM recorded r
+UNION ALL SELECT ${OUTCOME_COLUMNS} FROM earlier r`
 
 /** What a v3 batch of one policy decided in PostgreSQL. */
 export interface PersistResult {
@@ -99,15 +108,24 @@ export class CouponRequestRepository extends OutcomeTable<Outcome> {
       )
       const policy = locked.rows[0]
       if (!policy) throw new AppError('POLICY_NOT_FOUND')
+      const settledAt = new Date()
+      const accepted = new Map(requests.map((request) => [request.requestId, new Date(request.acceptedAt)]))
       const { rows } = await client.query<OutcomeRow<Outcome>>(SETTLE_BATCH, [
         policyId,
         requests.map((request) => request.requestId),
         requests.map((request) => request.userId),
         decisions,
-        requests.map((request) => new Date(request.acceptedAt)),
+        requests.map((request) => accepted.get(request.requestId)),
         Math.max(0, policy.remaining),
+        settledAt,
       ])
-      const recorded = this.recorded(rows)
+      const recorded = this.recorded(
+        rows.map((row) =>
+          row.acceptedAt === null
+            ? { ...row, acceptedAt: accepted.get(row.requestId) as Date, settledAt }
+            : row,
+        ),
+      )
       const refused = new Map<string, string>()
       requests.forEach((request, index) => {
         if (decisions[index] === 'ISSUED' && recorded.get(request.requestId)?.outcome.status !== 'ISSUED') {
