@@ -3,7 +3,7 @@ import { isRetryable, toAppError } from '../errors.ts'
 import { retry } from '../platform/async.ts'
 import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
 import { headersToObject } from '../platform/kafka.ts'
-import type { RawMessage } from '../platform/kafka-consumer.ts'
+import type { BatchFinish, RawMessage } from '../platform/kafka-consumer.ts'
 import type { Logger } from '../platform/logger.ts'
 import { Counter, Histogram, LATENCY_BUCKETS, type Registry } from '../platform/metrics.ts'
 import { HEADERS } from './envelope.ts'
@@ -23,10 +23,13 @@ export interface ProcessorOptions<T> {
   // `Feature` of the registry's list (src/flows.ts): the decoded type only ever meets its own `process`.
   decode(raw: RawMessage): T & { requestId: string }
   /**
-   * Does the work of a batch (in partition order) and publishes every outcome. Must be idempotent by
-   * `requestId`: after a crash or a retry it runs again on messages it may already have handled.
+   * Does the work of a batch (in partition order) and publishes every outcome, or returns the publishing
+   * as a {@link BatchFinish} that the consumer runs while it processes the next batch (and before it
+   * commits this one). Must be idempotent by `requestId`: after a crash or a retry it runs again on
+   * messages it may already have handled.
    */
-  process(batch: readonly Envelope<T>[]): Promise<void>
+  // biome-ignore lint/suspicious/noConfusingVoidType: a batch with nothing left to finish returns nothing
+  process(batch: readonly Envelope<T>[]): Promise<void | BatchFinish>
   readonly producer: BatchingProducer
   readonly retry: Pick<ConsumerConfig, 'maxRetries' | 'retryBackoffMs'>
   readonly logger: Logger
@@ -87,7 +90,7 @@ function createMetrics(registry: Registry): PipelineMetrics {
  */
 export function createBatchHandler<T>(
   options: ProcessorOptions<T>,
-): (batch: readonly RawMessage[]) => Promise<void> {
+): (batch: readonly RawMessage[]) => Promise<BatchFinish | undefined> {
   const { flow, logger } = options
   const metrics = createMetrics(options.registry)
 
@@ -113,15 +116,40 @@ export function createBatchHandler<T>(
       )
       metrics.deadLetters.inc({ flow, reason: 'malformed' }, malformed.length)
     }
+    let finish: BatchFinish | undefined
+    let processed = 0
     if (valid.length > 0) {
-      const failed = await processWithRetries(options, metrics, valid)
-      if (failed.length > 0) {
-        await deadLetter(options, failed)
-        metrics.deadLetters.inc({ flow, reason: 'error' }, failed.length)
+      const result = await processWithRetries(options, metrics, valid)
+      if (result.failures.length > 0) {
+        await deadLetter(options, result.failures)
+        metrics.deadLetters.inc({ flow, reason: 'error' }, result.failures.length)
       }
-      metrics.processed.inc({ flow }, valid.length - failed.length)
+      processed = valid.length - result.failures.length
+      finish = result.finish
     }
-    metrics.batchSeconds.observe({ flow }, (performance.now() - started) / 1000)
+    const done = () => {
+      metrics.processed.inc({ flow }, processed)
+      metrics.batchSeconds.observe({ flow }, (performance.now() - started) / 1000)
+    }
+    if (!finish) {
+      done()
+      return undefined
+    }
+    const last = finish
+    // Publishing is retried in place like the rest of the batch; if it still fails, the consumer
+    // delivers the batch again (a replay publishes what was not marked published).
+    return async () => {
+      await retry(last, {
+        attempts: options.retry.maxRetries + 1,
+        baseMs: options.retry.retryBackoffMs,
+        shouldRetry: isRetryable,
+        onRetry: (error, attempt, delayMs) => {
+          metrics.retries.inc({ flow })
+          logger.warn({ err: error, attempt, delayMs, size: batch.length }, 'publishing failed; retrying')
+        },
+      })
+      done()
+    }
   }
 }
 
@@ -131,15 +159,33 @@ interface Failure {
   readonly attempts: number
 }
 
+/** What processing left: the messages that failed for good, and the publishing still to run. */
+interface Processed {
+  readonly failures: Failure[]
+  readonly finish: BatchFinish | undefined
+}
+
+/** Runs finishes one after the other (the isolated messages' publishing, in partition order). */
+function inOrder(finishes: readonly BatchFinish[]): BatchFinish | undefined {
+  if (finishes.length === 0) return undefined
+  return async () => {
+    for (const finish of finishes) await finish()
+  }
+}
+
+function finishOf(result: unknown): BatchFinish | undefined {
+  return typeof result === 'function' ? (result as BatchFinish) : undefined
+}
+
 async function processWithRetries<T>(
   options: ProcessorOptions<T>,
   metrics: PipelineMetrics,
   batch: readonly Envelope<T>[],
-): Promise<Failure[]> {
+): Promise<Processed> {
   const { maxRetries, retryBackoffMs } = options.retry
   let lastError: unknown
   try {
-    await retry(() => options.process(batch), {
+    const result = await retry(() => options.process(batch), {
       attempts: maxRetries + 1,
       baseMs: retryBackoffMs,
       shouldRetry: isRetryable,
@@ -151,20 +197,25 @@ async function processWithRetries<T>(
         )
       },
     })
-    return []
+    return { failures: [], finish: finishOf(result) }
   } catch (error) {
     lastError = error
   }
   if (batch.length === 1) {
     const only = batch[0] as Envelope<T>
-    return [{ raw: only.raw, error: asError(lastError), attempts: maxRetries + 1 }]
+    return {
+      failures: [{ raw: only.raw, error: asError(lastError), attempts: maxRetries + 1 }],
+      finish: undefined,
+    }
   }
   // The batch as a whole keeps failing: find the messages that fail on their own, so one bad message does
   // not take its neighbours to the DLQ.
   const failures: Failure[] = []
+  const finishes: BatchFinish[] = []
   for (const envelope of batch) {
     try {
-      await options.process([envelope])
+      const finish = finishOf(await options.process([envelope]))
+      if (finish) finishes.push(finish)
     } catch (error) {
       failures.push({ raw: envelope.raw, error: asError(error), attempts: maxRetries + 2 })
       options.logger.error(
@@ -173,7 +224,7 @@ async function processWithRetries<T>(
       )
     }
   }
-  return failures
+  return { failures, finish: inOrder(finishes) }
 }
 
 function asError(error: unknown): Error {

@@ -1,6 +1,6 @@
 import type { Faults } from '../platform/faults.ts'
 import type { BatchingProducer, FlowTopics, OutgoingMessage } from '../platform/kafka.ts'
-import type { RawMessage } from '../platform/kafka-consumer.ts'
+import type { BatchFinish, RawMessage } from '../platform/kafka-consumer.ts'
 import type { Logger } from '../platform/logger.ts'
 import { perPromotion } from './per-promotion.ts'
 import type { ProcessorOptions } from './processor.ts'
@@ -61,6 +61,8 @@ export interface SettlementDeps {
  * 1. reserve in Redis — one script decides the whole group, idempotently per request id;
  * 2. persist to PostgreSQL — rows and outcomes in one transaction, idempotently;
  * 3. settle Redis — drop in-flight records and status-index entries, give back what PostgreSQL refused;
+ * then, as the batch's finish (src/platform/kafka-consumer.ts `BatchFinish`, run while the consumer
+ * reserves and persists the next batch, and before it commits this one):
  * 4. publish each outcome once and announce the settled requests to open result streams;
  * 5. mark the outcomes published.
  * Fault points sit after steps 1, 2 and 4. A crash anywhere replays the batch; each step then finds its
@@ -70,12 +72,13 @@ export function settlementConsumer<T extends { readonly requestId: string }, D, 
   steps: SettlementSteps<T, D, P>,
   deps: SettlementDeps,
 ): Pick<ProcessorOptions<T>, 'decode'> & {
-  process(batch: ReadonlyArray<{ readonly body: T }>): Promise<void>
+  process(batch: ReadonlyArray<{ readonly body: T }>): Promise<BatchFinish>
 } {
   const published = new PublishedMarks((ids) => steps.requests.markPublished(ids), deps.logger)
   const point = (step: string) => `${steps.flow}.after-${step}`
 
-  async function settlePromotion(promotionId: string, arrived: T[]): Promise<void> {
+  /** Steps 1–3 for one promotion; returns steps 4–5. */
+  async function settlePromotion(promotionId: string, arrived: T[]): Promise<() => Promise<void>> {
     const requests = steps.inOrder ? steps.inOrder(arrived) : arrived
     const decisions = await steps.state.withState(promotionId, () =>
       steps.stock.reserve(promotionId, requests),
@@ -91,16 +94,25 @@ export function settlementConsumer<T extends { readonly requestId: string }, D, 
         'PostgreSQL refused what Redis reserved; Redis gave it back',
       )
     }
-    await Promise.all([
-      deps.producer.sendAll(persisted.toPublish.map((outcome) => steps.outcomeMessage(deps.topics, outcome))),
-      deps.settled.publish(promotionId, requestIds),
-    ])
-    deps.faults.hit(point('publish'))
-    await published.record(persisted.toPublish.map((outcome) => outcome.requestId))
+    return async () => {
+      await Promise.all([
+        deps.producer.sendAll(
+          persisted.toPublish.map((outcome) => steps.outcomeMessage(deps.topics, outcome)),
+        ),
+        deps.settled.publish(promotionId, requestIds),
+      ])
+      deps.faults.hit(point('publish'))
+      await published.record(persisted.toPublish.map((outcome) => outcome.requestId))
+    }
   }
 
   return {
     decode: (raw) => steps.decode(raw),
-    process: (batch) => perPromotion(batch, (request) => steps.promotionOf(request), settlePromotion),
+    process: async (batch) => {
+      const publishes = await perPromotion(batch, (request) => steps.promotionOf(request), settlePromotion)
+      return async () => {
+        await Promise.all(publishes.map((publish) => publish()))
+      }
+    },
   }
 }

@@ -17,8 +17,12 @@ export interface BatchConsumerOptions {
   readonly batchSize: number
   /** How long the group waits for a silent member, in ms. */
   readonly sessionTimeoutMs?: number
-  /** Called with messages in partition order; offsets are committed only after it resolves. */
-  readonly handle: (batch: readonly RawMessage[]) => Promise<void>
+  /**
+   * Called with messages in partition order; offsets are committed only after it resolves, and, when it
+   * resolves with a {@link BatchFinish}, only after that finished too.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler with nothing left to finish returns nothing
+  readonly handle: (batch: readonly RawMessage[]) => Promise<void | BatchFinish>
   readonly logger: Logger
   /** Distinguishes several instances in one group in logs and client ids. */
   readonly instanceId?: string
@@ -28,6 +32,14 @@ export interface BatchConsumerOptions {
    */
   readonly pauseMs?: number
 }
+
+/**
+ * The last part of a batch's work (e.g. publishing its results), which may run while the next batch is
+ * handled. It is called once the previous batch's finish succeeded, so finishes run in batch order; the
+ * batch's offsets are committed after it resolved. If it rejects, neither this batch nor the one handled
+ * meanwhile is committed: the consumer rejoins and both are delivered again.
+ */
+export type BatchFinish = () => Promise<void>
 
 export interface ConsumerStats {
   readonly messages: number
@@ -47,6 +59,8 @@ export class BatchConsumer {
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
   #buffer: RawMessage[] = []
+  /** Counts rejoins: a batch taken before one belongs to a delivery that was abandoned. */
+  #generation = 0
   #wake: (() => void) | undefined
   #running = false
   #loop: Promise<void> | undefined
@@ -104,6 +118,8 @@ export class BatchConsumer {
     })
     this.#stream = stream
     stream.on('data', (message: RawMessage) => {
+      // A stream being replaced (see #restart) may still deliver; its messages will come again.
+      if (this.#stream !== stream) return
       this.#buffer.push(message)
       if (this.#buffer.length >= this.#options.batchSize * 2) stream.pause()
       this.#wake?.()
@@ -132,6 +148,7 @@ export class BatchConsumer {
           const old = this.#consumer
           this.#stream = undefined
           this.#buffer = []
+          this.#generation += 1
           await old.close(true).catch(() => {})
           this.#consumer = this.#createClient()
           await this.#open()
@@ -164,6 +181,8 @@ export class BatchConsumer {
 
   async #run(): Promise<void> {
     const { batchSize, handle, logger } = this.#options
+    // The previous batch's finish and commit, running while this batch is handled.
+    let finishing: { readonly done: Promise<void>; readonly generation: number } | undefined
     while (this.#running) {
       if (this.#buffer.length === 0) {
         await new Promise<void>((resolve) => {
@@ -173,9 +192,12 @@ export class BatchConsumer {
         continue
       }
       const batch = this.#buffer.splice(0, batchSize)
+      const generation = this.#generation
       if (this.#stream?.isPaused() && this.#buffer.length < batchSize) this.#stream.resume()
+      let finish: BatchFinish | undefined
       try {
-        await handle(batch)
+        const result = await handle(batch)
+        finish = typeof result === 'function' ? result : undefined
       } catch (error) {
         // The handler owns retries and dead-lettering; reaching here means it could not even do that
         // (for instance Kafka itself is unreachable). Put the batch back and try again shortly, so
@@ -185,15 +207,50 @@ export class BatchConsumer {
         await new Promise((resolve) => setTimeout(resolve, 1_000))
         continue
       }
-      await this.#commit(batch)
-      this.#messages += batch.length
-      this.#batches += 1
-      this.#lastBatchAt = Date.now()
+      const previous = finishing
+      finishing = undefined
+      const previousFailed = previous
+        ? !(await previous.done.then(
+            () => true,
+            () => false,
+          ))
+        : false
+      if (generation !== this.#generation || (previousFailed && previous?.generation === generation)) {
+        // This batch was taken before a rejoin (the previous batch was not finished, or the stream was
+        // replaced): it must not be committed. The rejoin delivers it again from the last committed
+        // offsets (the handler is idempotent).
+        await this.#restarting
+        continue
+      }
+      const done = this.#finish(batch, finish)
+      // Looked at when the next batch was handled; a failure is logged and acted on by #finish itself.
+      done.catch(() => {})
+      finishing = { done, generation }
       const pauseMs = this.#options.pauseMs ?? 0
       if (pauseMs > 0 && this.#buffer.length > 0 && this.#running) {
         await new Promise((resolve) => setTimeout(resolve, pauseMs))
       }
     }
+    await finishing?.done.catch(() => {})
+  }
+
+  /** Runs a batch's finish, then commits the batch; rejects (after logging) when the finish failed. */
+  async #finish(batch: readonly RawMessage[], finish: BatchFinish | undefined): Promise<void> {
+    try {
+      if (finish) await finish()
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, size: batch.length },
+        'batch could not be finished; it will be delivered again',
+      )
+      // Rejoin now rather than at the next batch: in a quiet moment there may be none.
+      this.#restart()
+      throw error
+    }
+    await this.#commit(batch)
+    this.#messages += batch.length
+    this.#batches += 1
+    this.#lastBatchAt = Date.now()
   }
 
   async #commit(batch: readonly RawMessage[]): Promise<void> {
@@ -226,7 +283,7 @@ export class BatchConsumer {
     )
   }
 
-  /** Stops fetching, finishes the batch in hand, commits it and leaves the group. */
+  /** Stops fetching, finishes the batch in hand (and the one finishing), commits them and leaves the group. */
   async close(): Promise<void> {
     this.#running = false
     this.#buffer = []

@@ -26,7 +26,7 @@ describe('settlement sequence', () => {
   let journal: string[]
   let sent: OutgoingMessage[]
   let crashAt: string | undefined
-  let settleBatch: (batch: ReadonlyArray<{ readonly body: IssueRequest }>) => Promise<void>
+  let settleBatch: (batch: ReadonlyArray<{ readonly body: IssueRequest }>) => Promise<() => Promise<void>>
 
   before(async () => {
     service = await startTestService(couponFeature, undefined, { consume: false })
@@ -111,7 +111,9 @@ describe('settlement sequence', () => {
     journal = []
     sent = []
     crashAt = crash
-    await settleBatch(batch)
+    const finish = await settleBatch(batch)
+    journal.push('front done')
+    await finish()
   }
 
   async function publishedCount(policyId: string) {
@@ -132,11 +134,35 @@ describe('settlement sequence', () => {
       'coupon.after-persist',
     ])
     assert.deepEqual(journal.slice(4, 6).sort(), ['forget', 'settle'])
-    assert.deepEqual(journal.slice(6, 8).sort(), ['announce', 'publish'])
-    assert.deepEqual(journal.slice(8), ['coupon.after-publish', 'mark'])
+    assert.deepEqual(journal.slice(6, 7), ['front done'], 'publishing is left to the finish')
+    assert.deepEqual(journal.slice(7, 9).sort(), ['announce', 'publish'])
+    assert.deepEqual(journal.slice(9), ['coupon.after-publish', 'mark'])
     assert.equal(sent.length, 5, 'one outcome message per request')
     assert.equal(sent.filter((message) => message.topic.endsWith('coupon-issue-success')).length, 3)
     assert.equal(await publishedCount(policyId), 5)
+  })
+
+  it("publishes a batch's outcomes after the next batch of the promotion was reserved and persisted", async () => {
+    const policyId = await createPolicy(service.url, { total: 3 })
+    journal = []
+    sent = []
+    crashAt = undefined
+    const users = userIds(6)
+    const first = batchOf(policyId, users.slice(0, 3))
+    const second = batchOf(policyId, users.slice(3))
+    const finishFirst = await settleBatch(first)
+    const finishSecond = await settleBatch(second)
+    assert.equal(sent.length, 0, 'nothing published before the finishes')
+    assert.equal((await policyState(service.runtime, policyId)).coupons, 3)
+    await finishFirst()
+    await finishSecond()
+    const order = sent.map((message) => JSON.parse(message.value ?? '{}').requestId)
+    assert.deepEqual(
+      order,
+      [...first, ...second].map((envelope) => envelope.body.requestId),
+      'outcomes in arrival order',
+    )
+    assert.equal(await publishedCount(policyId), 6)
   })
 
   it('stops at a fault point: nothing after it runs', async () => {

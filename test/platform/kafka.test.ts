@@ -95,6 +95,50 @@ describe('Kafka platform', () => {
     )
   })
 
+  it('commits a batch only after its finish; a failed finish hands the batch over again', async () => {
+    const groupId = testGroupId(config, 'g')
+    const topic = topics.failures
+    await producer.send({ topic, key: 'k', value: 'y' })
+    const deliveries: RawMessage[] = []
+    let failFirst: (error: Error) => void = () => {}
+    const firstFinish = new Promise<void>((_, reject) => {
+      failFirst = reject
+    })
+    const consumer = new BatchConsumer({
+      kafka: config.kafka,
+      groupId,
+      topics: [topic],
+      batchSize: 10,
+      logger,
+      handle: async (batch) => {
+        deliveries.push(...batch)
+        return deliveries.length === 1 ? () => firstFinish : async () => {}
+      },
+    })
+    await consumer.start()
+    try {
+      await eventually(async () => (deliveries.length >= 1 ? true : undefined), 30_000, 'the delivery')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.deepEqual(await committedOffsets(groupId), [], 'nothing committed while the finish runs')
+      failFirst(new Error('publish failed'))
+      await eventually(async () => (deliveries.length >= 2 ? true : undefined), 30_000, 'a second delivery')
+      const [first, second] = deliveries as [RawMessage, RawMessage]
+      assert.equal(second.offset, first.offset, 'the same message again')
+      const committed = await eventually(
+        async () => {
+          const offsets = await committedOffsets(groupId)
+          return offsets.length > 0 ? offsets : undefined
+        },
+        10_000,
+        'the commit after the second finish',
+      )
+      assert.deepEqual(committed, [`${topic}:${first.partition}:${first.offset + 1n}`])
+    } finally {
+      failFirst(new Error('done'))
+      await consumer.close()
+    }
+  })
+
   it('does not commit a batch whose handler failed: it is handed over again', async () => {
     const groupId = testGroupId(config, 'g')
     const topic = topics.success
