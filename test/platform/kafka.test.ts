@@ -124,14 +124,7 @@ describe('Kafka platform', () => {
       await eventually(async () => (deliveries.length >= 2 ? true : undefined), 30_000, 'a second delivery')
       const [first, second] = deliveries as [RawMessage, RawMessage]
       assert.equal(second.offset, first.offset, 'the same message again')
-      const committed = await eventually(
-        async () => {
-          const offsets = await committedOffsets(groupId)
-          return offsets.length > 0 ? offsets : undefined
-        },
-        10_000,
-        'the commit after the second finish',
-      )
+      const committed = await firstCommit(groupId, 'the commit after the second finish')
       assert.deepEqual(committed, [`${topic}:${first.partition}:${first.offset + 1n}`])
     } finally {
       failFirst(new Error('done'))
@@ -168,14 +161,7 @@ describe('Kafka platform', () => {
       await eventually(async () => (calls >= 2 ? true : undefined), 30_000, 'a second attempt')
       assert.deepEqual(await committedOffsets(groupId), [], 'the failed batch left no committed offset')
       finish()
-      const committed = await eventually(
-        async () => {
-          const offsets = await committedOffsets(groupId)
-          return offsets.length > 0 ? offsets : undefined
-        },
-        10_000,
-        'the commit of the successful attempt',
-      )
+      const committed = await firstCommit(groupId, 'the commit of the successful attempt')
       assert.ok(delivered)
       assert.deepEqual(committed, [`${topic}:${delivered.partition}:${delivered.offset + 1n}`])
       assert.equal(calls, 2)
@@ -186,6 +172,18 @@ describe('Kafka platform', () => {
   })
 
   /** The group's committed offsets as "topic:partition:offset", read with the admin API. */
+  /** Waits for the group's first committed offsets. */
+  function firstCommit(groupId: string, what: string): Promise<string[]> {
+    return eventually(
+      async () => {
+        const offsets = await committedOffsets(groupId)
+        return offsets.length > 0 ? offsets : undefined
+      },
+      10_000,
+      what,
+    )
+  }
+
   async function committedOffsets(groupId: string): Promise<string[]> {
     const admin = new Admin({ clientId: 'test-offsets', bootstrapBrokers: [...config.kafka.brokers] })
     try {
