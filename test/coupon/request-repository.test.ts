@@ -1,36 +1,29 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { CouponRepository } from '../../src/coupon/repository.ts'
 import type { Decision, IssueRequest } from '../../src/coupon/types.ts'
-import { createLogger } from '../../src/platform/logger.ts'
-import { createPool, migrate, type Pool } from '../../src/platform/postgres.ts'
+import { suitePool } from '../helpers/database.ts'
 import { testConfig } from '../helpers/stack.ts'
 import { userIds } from './fixtures.ts'
 
 /** The consumer's set-based write of a policy's batch (src/coupon/request-repository.ts) on PostgreSQL. */
 describe('coupon v3 batch write', () => {
-  const config = testConfig()
-  const logger = createLogger({ level: 'silent', name: 'test' })
-  let pool: Pool
+  const db = suitePool(testConfig())
   let repository: CouponRepository
 
-  before(async () => {
-    await migrate(config.postgres.url, logger)
-    pool = createPool(config.postgres, logger)
-    repository = new CouponRepository(pool)
+  before(() => {
+    repository = new CouponRepository(db.pool)
   })
-  after(() => pool.end())
 
-  async function counts(policyId: string) {
-    const { rows } = await pool.query<{ issued: number; coupons: number; outcomes: number }>(
+  function counts(policyId: string) {
+    return db.row<{ issued: number; coupons: number; outcomes: number }>(
       `SELECT issued_quantity AS issued,
               (SELECT count(*)::int FROM coupons WHERE policy_id = $1) AS coupons,
               (SELECT count(*)::int FROM coupon_requests WHERE policy_id = $1) AS outcomes
        FROM coupon_policies WHERE id = $1`,
       [policyId],
     )
-    return rows[0]
   }
 
   it('inserts each coupon and outcome once across repeats in a batch and replays of it; refuses what PostgreSQL does not allow', async () => {

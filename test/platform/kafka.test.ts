@@ -3,7 +3,11 @@ import { after, before, describe, it } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { allTopics, flowTopics } from '../../src/flows.ts'
 import { BatchingProducer, createProducer, ensureTopics } from '../../src/platform/kafka.ts'
-import { BatchConsumer, type RawMessage } from '../../src/platform/kafka-consumer.ts'
+import {
+  BatchConsumer,
+  type BatchConsumerOptions,
+  type RawMessage,
+} from '../../src/platform/kafka-consumer.ts'
 import { createLogger } from '../../src/platform/logger.ts'
 import { cleanup, eventually, testConfig, testGroupId } from '../helpers/stack.ts'
 
@@ -104,16 +108,9 @@ describe('Kafka platform', () => {
     const firstFinish = new Promise<void>((_, reject) => {
       failFirst = reject
     })
-    const consumer = new BatchConsumer({
-      kafka: config.kafka,
-      groupId,
-      topics: [topic],
-      batchSize: 10,
-      logger,
-      handle: async (batch) => {
-        deliveries.push(...batch)
-        return deliveries.length === 1 ? () => firstFinish : async () => {}
-      },
+    const consumer = oneTopicConsumer(groupId, topic, async (batch) => {
+      deliveries.push(...batch)
+      return deliveries.length === 1 ? () => firstFinish : async () => {}
     })
     await consumer.start()
     try {
@@ -142,19 +139,12 @@ describe('Kafka platform', () => {
     const finished = new Promise<void>((resolve) => {
       finish = resolve
     })
-    const consumer = new BatchConsumer({
-      kafka: config.kafka,
-      groupId,
-      topics: [topic],
-      batchSize: 10,
-      logger,
-      handle: async (batch) => {
-        calls++
-        if (calls === 1) throw new Error('transient')
-        delivered = batch[0]
-        // The second attempt holds on, so the offsets can be read between the failure and the success.
-        await finished
-      },
+    const consumer = oneTopicConsumer(groupId, topic, async (batch) => {
+      calls++
+      if (calls === 1) throw new Error('transient')
+      delivered = batch[0]
+      // The second attempt holds on, so the offsets can be read between the failure and the success.
+      await finished
     })
     await consumer.start()
     try {
@@ -172,6 +162,11 @@ describe('Kafka platform', () => {
   })
 
   /** The group's committed offsets as "topic:partition:offset", read with the admin API. */
+  /** A consumer of one topic in batches of up to 10. */
+  function oneTopicConsumer(groupId: string, topic: string, handle: BatchConsumerOptions['handle']) {
+    return new BatchConsumer({ kafka: config.kafka, groupId, topics: [topic], batchSize: 10, logger, handle })
+  }
+
   /** Waits for the group's first committed offsets. */
   function firstCommit(groupId: string, what: string): Promise<string[]> {
     return eventually(

@@ -1,39 +1,32 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
-import { createLogger } from '../../src/platform/logger.ts'
-import { createPool, migrate, type Pool } from '../../src/platform/postgres.ts'
+import { before, describe, it } from 'node:test'
 import { TimeSaleRepository } from '../../src/timesale/repository.ts'
 import { RequestRepository } from '../../src/timesale/request-repository.ts'
 import type { Decision, OrderRequest } from '../../src/timesale/types.ts'
 import { userIds } from '../coupon/fixtures.ts'
+import { suitePool } from '../helpers/database.ts'
 import { testConfig } from '../helpers/stack.ts'
 
 /** The consumer's set-based write of a sale's batch (src/timesale/request-repository.ts) on PostgreSQL. */
 describe('time-sale v3 batch write', () => {
-  const config = testConfig()
-  const logger = createLogger({ level: 'silent', name: 'test' })
-  let pool: Pool
+  const db = suitePool(testConfig())
   let sales: TimeSaleRepository
   let requests: RequestRepository
 
-  before(async () => {
-    await migrate(config.postgres.url, logger)
-    pool = createPool(config.postgres, logger)
-    sales = new TimeSaleRepository(pool)
-    requests = new RequestRepository(pool)
+  before(() => {
+    sales = new TimeSaleRepository(db.pool)
+    requests = new RequestRepository(db.pool)
   })
-  after(() => pool.end())
 
-  async function counts(saleId: string) {
-    const { rows } = await pool.query<{ sold: number; settled: number; orders: number; outcomes: number }>(
+  function counts(saleId: string) {
+    return db.row<{ sold: number; settled: number; orders: number; outcomes: number }>(
       `SELECT sold_quantity AS sold, settled_requests::int AS settled,
               (SELECT count(*)::int FROM timesale_orders WHERE time_sale_id = $1) AS orders,
               (SELECT count(*)::int FROM timesale_requests WHERE time_sale_id = $1) AS outcomes
        FROM time_sales WHERE id = $1`,
       [saleId],
     )
-    return rows[0]
   }
 
   it('inserts each order and outcome once across repeats in a batch and replays of it; refuses what the count and the limit do not allow', async () => {
