@@ -8,12 +8,18 @@ export interface ReceivedEvent<T> {
 
 /**
  * Opens `url` with an EventSource and collects its `status` events until `isFinal` says the last one is
- * final; rejects after `timeoutMs` or when the client gives up. `lastEventId` resumes like a reconnect.
+ * final; rejects after `timeoutMs` or when the client gives up. `lastEventId` resumes like a reconnect;
+ * `onEvent` sees each event as it arrives (e.g. to know a stream has its first state before the test
+ * lets the request settle: a stream counts as open on the server before it has read that state).
  */
 export function streamUntil<T>(
   url: string,
   isFinal: (data: T) => boolean,
-  { timeoutMs = 30_000, lastEventId }: { timeoutMs?: number; lastEventId?: string } = {},
+  {
+    timeoutMs = 30_000,
+    lastEventId,
+    onEvent,
+  }: { timeoutMs?: number; lastEventId?: string; onEvent?: (event: ReceivedEvent<T>) => void } = {},
 ): Promise<Array<ReceivedEvent<T>>> {
   return new Promise((resolve, reject) => {
     const events: Array<ReceivedEvent<T>> = []
@@ -32,7 +38,9 @@ export function streamUntil<T>(
     const timer = setTimeout(() => fail('no final event in time'), timeoutMs)
     source.addEventListener('status', (event) => {
       const data = JSON.parse(event.data) as T
-      events.push({ id: event.lastEventId, data })
+      const received = { id: event.lastEventId, data }
+      events.push(received)
+      onEvent?.(received)
       if (isFinal(data)) {
         clearTimeout(timer)
         source.close()
@@ -65,4 +73,36 @@ export async function readRaw(
     clearTimeout(timer)
   }
   return { status: response.status, headers: response.headers, text }
+}
+
+/**
+ * Opens one stream per url (see {@link streamUntil}) and resolves `started` once every stream has its
+ * first event, so a test can start the consumer only when each client saw the state before settlement.
+ */
+export function streamsStarted<T>(
+  urls: readonly string[],
+  isFinal: (data: T) => boolean,
+): { started: Promise<void>; streams: Array<Promise<Array<ReceivedEvent<T>>>> } {
+  let waiting = urls.length
+  let markStarted: () => void = () => {}
+  let markFailed: (error: unknown) => void = () => {}
+  const started = new Promise<void>((resolve, reject) => {
+    markStarted = resolve
+    markFailed = reject
+    if (waiting === 0) resolve()
+  })
+  const streams = urls.map((url) => {
+    let first = true
+    const stream = streamUntil<T>(url, isFinal, {
+      onEvent: () => {
+        if (!first) return
+        first = false
+        if (--waiting === 0) markStarted()
+      },
+    })
+    // A stream that fails before every stream started fails `started` too (the test sees why at once).
+    stream.catch(markFailed)
+    return stream
+  })
+  return { started, streams }
 }

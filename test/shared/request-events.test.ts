@@ -7,7 +7,7 @@ import { createRuntime, type Runtime, startFeature } from '../../src/runtime.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { get, post } from '../helpers/http.ts'
-import { readRaw, streamUntil } from '../helpers/sse.ts'
+import { readRaw, streamsStarted, streamUntil } from '../helpers/sse.ts'
 import { eventually, startTestService, type TestService, testConfig } from '../helpers/stack.ts'
 import { createSale, orderUrl } from '../timesale/fixtures.ts'
 
@@ -107,13 +107,12 @@ describe('result streams (SSE) across instances', () => {
   })
 
   it('ends every stream on B with the final state the status endpoint reports, settled by a consumer elsewhere', async () => {
-    const streams = accepted.map((request) =>
-      streamUntil<Status>(
-        `${b.url}/api/coupons/requests/${request.requestId}/events`,
-        (data) => data.status !== 'PENDING',
-      ),
+    const { started, streams } = streamsStarted<Status>(
+      accepted.map((request) => `${b.url}/api/coupons/requests/${request.requestId}/events`),
+      (data) => data.status !== 'PENDING',
     )
-    await eventually(async () => ((await openStreams(b.url)) === accepted.length ? true : undefined), 10_000)
+    await started
+    assert.equal(await openStreams(b.url), accepted.length)
     consumer = await startConsumer(config, couponFeature)
     const results = await Promise.all(streams)
     const finals: Record<string, number> = {}
@@ -167,13 +166,12 @@ describe('time-sale result streams', () => {
       assert.equal(response.status, 202)
       accepted.push(response.body)
     }
-    const streams = accepted.map((request) =>
-      streamUntil<Status>(
-        `${a.url}/api/timesales/orders/requests/${request.requestId}/events`,
-        (data) => data.status !== 'QUEUED',
-      ),
+    const { started, streams } = streamsStarted<Status>(
+      accepted.map((request) => `${a.url}/api/timesales/orders/requests/${request.requestId}/events`),
+      (data) => data.status !== 'QUEUED',
     )
-    await eventually(async () => ((await openStreams(a.url)) === accepted.length ? true : undefined), 10_000)
+    await started
+    assert.equal(await openStreams(a.url), accepted.length)
     consumer = await startConsumer(config, timesaleFeature)
     const results = await Promise.all(streams)
     const finals: Record<string, number> = {}
