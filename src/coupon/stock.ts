@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
-import { MissingStateError } from '../shared/rebuildable-state.ts'
+import { type Redis, readScripts } from '../platform/redis.ts'
+import { PromotionScripts } from '../shared/promotion-scripts.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import type { Decision } from './types.ts'
 
@@ -34,14 +34,6 @@ export function lockKey(policyId: string): string {
   return `{c:${policyId}}:lock`
 }
 
-export type AcceptCheck = 'ACCEPTED' | 'ALREADY_ISSUED' | 'ALREADY_PENDING' | 'SOLD_OUT'
-const ACCEPT_RESULTS: Record<number, AcceptCheck> = {
-  0: 'ACCEPTED',
-  1: 'ALREADY_ISSUED',
-  2: 'ALREADY_PENDING',
-  3: 'SOLD_OUT',
-}
-
 /** The state PostgreSQL holds for a policy, from which Redis is rebuilt. */
 export interface PolicySnapshot {
   readonly totalQuantity: number
@@ -57,38 +49,36 @@ export interface PolicySnapshot {
  */
 export class CouponStock {
   readonly #redis: Redis
-  readonly #scripts: LuaScripts<ScriptName>
+  readonly #scripts: PromotionScripts<ScriptName>
 
   constructor(redis: Redis) {
     this.#redis = redis
-    this.#scripts = new LuaScripts(redis, SCRIPTS)
+    this.#scripts = new PromotionScripts(redis, SCRIPTS, 'coupon policy')
   }
 
   /**
    * Accept-path filter: marks the user pending unless issued, already pending or sold out (with `mark`
-   * false it only checks). Throws {@link MissingStateError} when the policy's state is gone.
+   * false it only checks issued and sold out). Throws AppError `ALREADY_ISSUED` (also for a request
+   * still pending) or `SOLD_OUT`, and MissingStateError when the policy's state is gone.
    */
   async accept(
     policyId: string,
     userId: string,
     requestId: string,
     { now = Date.now(), mark = true }: { now?: number; mark?: boolean } = {},
-  ): Promise<AcceptCheck> {
+  ): Promise<void> {
     const k = keys(policyId)
-    const code = await this.#scripts.run(
+    await this.#scripts.call(
       'accept',
+      policyId,
       [k.meta, k.holders, k.pending],
       [userId, requestId, now, PENDING_STALE_MS, mark ? 1 : 0],
     )
-    if (code === -1) throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
-    const result = ACCEPT_RESULTS[Number(code)]
-    if (!result) throw new Error(`unexpected accept result ${String(code)}`)
-    return result
   }
 
   /** Undoes {@link accept} for a request that could not be published. */
   async unmarkPending(policyId: string, userId: string, requestId: string): Promise<void> {
-    await this.#scripts.run('unmarkPending', [keys(policyId).pending], [userId, requestId])
+    await this.#scripts.call('unmarkPending', policyId, [keys(policyId).pending], [userId, requestId])
   }
 
   /**
@@ -106,14 +96,12 @@ export class CouponStock {
     // in one call, since chunks run in order and only this consumer reserves for the policy's partition.
     const decisions: Decision[] = []
     for (const chunk of chunksOf(requests, RESERVE_CHUNK)) {
-      const result = (await this.#scripts.run(
+      const result = await this.#scripts.call(
         'reserve',
+        policyId,
         [k.meta, k.holders, k.pending, k.outcomes],
         [record ? 1 : 0, ...chunk.flatMap((request) => [request.requestId, request.userId])],
-      )) as string[]
-      if (result[0] === 'NOSTATE') {
-        throw new MissingStateError(`no Redis state for coupon policy ${policyId}`)
-      }
+      )
       decisions.push(...(result as Decision[]))
     }
     return decisions
@@ -136,7 +124,8 @@ export class CouponStock {
     ]
     let released = 0
     for (const args of calls) {
-      released += Number(await this.#scripts.run('settle', [k.holders, k.outcomes, k.pending], args))
+      const [count] = await this.#scripts.call('settle', policyId, [k.holders, k.outcomes, k.pending], args)
+      released += Number(count)
     }
     return released
   }
@@ -144,7 +133,7 @@ export class CouponStock {
   /** Records a coupon issued in PostgreSQL by v1/v2. */
   async claim(policyId: string, userId: string, requestId: string): Promise<void> {
     const k = keys(policyId)
-    await this.#scripts.run('claim', [k.meta, k.holders], [userId, requestId])
+    await this.#scripts.call('claim', policyId, [k.meta, k.holders], [userId, requestId])
   }
 
   async hasState(policyId: string): Promise<boolean> {
@@ -163,8 +152,9 @@ export class CouponStock {
       await this.#redis.hset(build, ...chunk)
     }
     if (snapshot.holders.length > 0) await this.#redis.pexpire(build, 60_000)
-    const installed = await this.#scripts.run(
+    const [installed] = await this.#scripts.call(
       'installState',
+      policyId,
       [k.meta, k.holders, build],
       [snapshot.totalQuantity, replace ? 1 : 0, snapshot.endTime.getTime() + STATE_AFTER_END_MS],
     )
@@ -207,12 +197,13 @@ export class CouponStock {
     remove: ReadonlyArray<readonly [string, string]>,
   ): Promise<{ added: number; removed: number }> {
     const k = keys(policyId)
-    const result = (await this.#scripts.run(
+    const [added, removed] = await this.#scripts.call(
       'repair',
+      policyId,
       [k.meta, k.holders, k.outcomes],
       [totalQuantity, add.length, ...add.flat(), ...remove.flat()],
-    )) as [number, number]
-    return { added: result[0], removed: result[1] }
+    )
+    return { added: Number(added), removed: Number(removed) }
   }
 
   /** Coupons taken according to Redis (issued + reserved). */

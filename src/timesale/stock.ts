@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { LuaScripts, type Redis, readScripts } from '../platform/redis.ts'
-import { MissingStateError } from '../shared/rebuildable-state.ts'
+import { type Redis, readScripts } from '../platform/redis.ts'
+import { PromotionScripts } from '../shared/promotion-scripts.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import type { Decision } from './types.ts'
 
@@ -39,9 +39,11 @@ export function lockKey(saleId: string): string {
   return `{t:${saleId}}:lock`
 }
 
-export type AcceptCheck =
-  | { readonly status: 'ACCEPTED'; readonly ticket: number; readonly queuePosition: number }
-  | { readonly status: 'LIMIT_EXCEEDED' | 'SOLD_OUT' }
+/** An accepted order's place: its ticket (acceptance order) and its queue position when accepted. */
+export interface Ticket {
+  readonly ticket: number
+  readonly queuePosition: number
+}
 
 /** One order request as the reservation script sees it. */
 export interface Reservable {
@@ -79,46 +81,39 @@ export interface StockView {
  */
 export class TimeSaleStock {
   readonly #redis: Redis
-  readonly #scripts: LuaScripts<ScriptName>
+  readonly #scripts: PromotionScripts<ScriptName>
 
   constructor(redis: Redis) {
     this.#redis = redis
-    this.#scripts = new LuaScripts(redis, SCRIPTS)
+    this.#scripts = new PromotionScripts(redis, SCRIPTS, 'time sale')
   }
 
   /**
-   * Accept-path filter and ticket (v3): refuses what cannot succeed (the user's limit already used, not
-   * enough units left), otherwise draws the next ticket. Throws {@link MissingStateError} when the state
-   * is gone.
+   * Accept-path filter and ticket (v3): refuses what cannot succeed, otherwise draws the next ticket.
+   * Throws AppError `LIMIT_EXCEEDED` (the user's limit already used) or `SOLD_OUT` (not enough units
+   * left), and MissingStateError when the state is gone.
    */
-  async accept(saleId: string, userId: string, quantity: number): Promise<AcceptCheck> {
-    const [status, ticket, queuePosition] = await this.#filter(saleId, userId, quantity, true)
-    if (status === 'ACCEPTED') return { status, ticket: Number(ticket), queuePosition: Number(queuePosition) }
-    return { status }
+  async accept(saleId: string, userId: string, quantity: number): Promise<Ticket> {
+    const [ticket, queuePosition] = await this.#filter(saleId, userId, quantity, true)
+    return { ticket: Number(ticket), queuePosition: Number(queuePosition) }
   }
 
   /**
-   * The same filter without a ticket (v2, before queueing for its lock): `ACCEPTED` means "may succeed";
+   * The same filter without a ticket (v2, before queueing for its lock): resolving means "may succeed";
    * the decision is still {@link reserve}'s.
    */
-  async precheck(saleId: string, userId: string, quantity: number): Promise<AcceptCheck['status']> {
-    const [status] = await this.#filter(saleId, userId, quantity, false)
-    return status
+  async precheck(saleId: string, userId: string, quantity: number): Promise<void> {
+    await this.#filter(saleId, userId, quantity, false)
   }
 
-  async #filter(saleId: string, userId: string, quantity: number, drawTicket: boolean) {
+  #filter(saleId: string, userId: string, quantity: number, drawTicket: boolean): Promise<unknown[]> {
     const k = keys(saleId)
-    const result = (await this.#scripts.run(
+    return this.#scripts.call(
       'accept',
+      saleId,
       [k.meta, k.sold, k.users, k.ticket, k.settled, k.abandoned],
       [userId, quantity, drawTicket ? 1 : 0],
-    )) as [string, number?, number?]
-    const [status, ticket, queuePosition] = result
-    if (status === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
-    if (status !== 'ACCEPTED' && status !== 'LIMIT_EXCEEDED' && status !== 'SOLD_OUT') {
-      throw new Error(`unexpected accept result ${String(status)}`)
-    }
-    return [status, ticket, queuePosition] as const
+    )
   }
 
   /** Counts a ticket whose request could not be published, so later queue positions stay right. */
@@ -137,12 +132,12 @@ export class TimeSaleStock {
     // one call.
     const decisions: Decision[] = []
     for (const chunk of chunksOf(requests, RESERVE_CHUNK)) {
-      const result = (await this.#scripts.run(
+      const result = await this.#scripts.call(
         'reserve',
+        saleId,
         [k.meta, k.reservations, k.sold, k.users, k.outcomes],
         chunk.flatMap((request) => [request.requestId, request.userId, request.quantity]),
-      )) as string[]
-      if (result[0] === 'NOSTATE') throw new MissingStateError(`no Redis state for time sale ${saleId}`)
+      )
       decisions.push(...(result as Decision[]))
     }
     return decisions
@@ -168,13 +163,13 @@ export class TimeSaleStock {
     let released = 0
     for (const [index, args] of calls.entries()) {
       const last = index === calls.length - 1
-      released += Number(
-        await this.#scripts.run(
-          'settle',
-          [k.reservations, k.sold, k.users, k.outcomes, k.settled],
-          [last ? watermark : 0, ...args],
-        ),
+      const [units] = await this.#scripts.call(
+        'settle',
+        saleId,
+        [k.reservations, k.sold, k.users, k.outcomes, k.settled],
+        [last ? watermark : 0, ...args],
       )
+      released += Number(units)
     }
     return released
   }
@@ -182,8 +177,9 @@ export class TimeSaleStock {
   /** Records an order PostgreSQL placed (v1), so the v3 path counts its units. */
   async claim(saleId: string, order: Reservable): Promise<void> {
     const k = keys(saleId)
-    await this.#scripts.run(
+    await this.#scripts.call(
       'claim',
+      saleId,
       [k.meta, k.reservations, k.sold, k.users],
       [order.requestId, order.userId, order.quantity],
     )
@@ -223,8 +219,9 @@ export class TimeSaleStock {
         this.#redis.pexpire(build.users, 60_000),
       ])
     }
-    const installed = await this.#scripts.run(
+    const [installed] = await this.#scripts.call(
       'installState',
+      saleId,
       [k.meta, k.reservations, k.users, k.sold, k.ticket, k.settled, build.reservations, build.users],
       [
         snapshot.totalQuantity,
@@ -283,8 +280,9 @@ export class TimeSaleStock {
     remove: readonly string[],
   ): Promise<{ added: number; removed: number }> {
     const k = keys(saleId)
-    const result = (await this.#scripts.run(
+    const [added, removed] = await this.#scripts.call(
       'repair',
+      saleId,
       [k.meta, k.reservations, k.sold, k.users, k.outcomes],
       [
         limits.totalQuantity,
@@ -293,8 +291,8 @@ export class TimeSaleStock {
         ...add.flatMap((order) => [order.requestId, `${order.userId}|${order.quantity}`]),
         ...remove,
       ],
-    )) as [number, number]
-    return { added: result[0], removed: result[1] }
+    )
+    return { added: Number(added), removed: Number(removed) }
   }
 
   /** The live queue position of the request that drew `ticket` (at least 1). */

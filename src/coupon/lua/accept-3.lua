@@ -6,16 +6,21 @@
 -- ARGV[2]  requestId
 -- ARGV[3]  now in ms
 -- ARGV[4]  ms after which a pending entry is considered abandoned (its accept crashed before Kafka acked)
--- ARGV[5]  1 to mark the user pending when accepted, 0 only to check (v2's filter before its lock)
--- returns  0 accepted (marked pending), 1 already issued, 2 already pending, 3 sold out, -1 no state
+-- ARGV[5]  1 to mark the user pending when accepted, 0 only to check (v2's filter before its lock, which
+--          ignores pending requests: v2 decides under its lock whatever v3 has in flight)
+-- returns  {'OK'} accepted (marked pending when asked), {'ALREADY_ISSUED'}, {'ALREADY_PENDING'},
+--          {'SOLD_OUT'}, or {'NOSTATE'} when the policy's state is missing
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-if not total then return -1 end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 1 end
-local pending = redis.call('HGET', KEYS[3], ARGV[1])
-if pending then
-  local acceptedAt = tonumber(string.match(pending, '|(%d+)$')) or 0
-  if tonumber(ARGV[3]) - acceptedAt < tonumber(ARGV[4]) then return 2 end
+if not total then return { 'NOSTATE' } end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return { 'ALREADY_ISSUED' } end
+local mark = ARGV[5] == '1'
+if mark then
+  local pending = redis.call('HGET', KEYS[3], ARGV[1])
+  if pending then
+    local acceptedAt = tonumber(string.match(pending, '|(%d+)$')) or 0
+    if tonumber(ARGV[3]) - acceptedAt < tonumber(ARGV[4]) then return { 'ALREADY_PENDING' } end
+  end
 end
-if redis.call('HLEN', KEYS[2]) >= total then return 3 end
-if ARGV[5] == '1' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
-return 0
+if redis.call('HLEN', KEYS[2]) >= total then return { 'SOLD_OUT' } end
+if mark then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
+return { 'OK' }

@@ -4,7 +4,8 @@
 -- KEYS[2]  {c:ID}:holders   hash: userId -> requestId
 -- ARGV[1]  userId
 -- ARGV[2]  requestId of the issued coupon
--- returns  1 when recorded, -1 when the policy has no state (it will be rebuilt from PostgreSQL anyway)
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+-- returns  {'OK', 1} when recorded, {'OK', 0} when the policy has no state (a rebuild from PostgreSQL
+--          will include the coupon)
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'OK', 0 } end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1
+return { 'OK', 1 }

@@ -5,10 +5,10 @@
 -- ARGV[1]  total quantity
 -- ARGV[2]  1 to replace existing state (reconciliation), 0 to keep it
 -- ARGV[3]  when the state may be forgotten (ms since epoch): a while after the policy's window ended
--- returns  1 when installed, 0 when state was already there
+-- returns  {'OK', 1} when installed, {'OK', 0} when state was already there
 if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('DEL', KEYS[3])
-  return 0
+  return { 'OK', 0 }
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
@@ -18,4 +18,4 @@ end
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'ready', '1')
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 redis.call('PEXPIREAT', KEYS[2], ARGV[3])
-return 1
+return { 'OK', 1 }

@@ -5,7 +5,7 @@
 -- ARGV[1]  total quantity from PostgreSQL
 -- ARGV[2]  number of pairs to add, then: userId, requestId, ... (coupons PostgreSQL holds)
 -- ARGV...  then pairs to remove: userId, requestId, ... (holders PostgreSQL does not know, seen settled)
--- returns  { added, removed }
+-- returns  {'OK', added, removed}
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'ready', '1')
 local adds = tonumber(ARGV[2])
 local added, removed = 0, 0
@@ -24,4 +24,4 @@ for i = last + 1, #ARGV, 2 do
     removed = removed + 1
   end
 end
-return { added, removed }
+return { 'OK', added, removed }

@@ -8,13 +8,13 @@
 --          0 not to (v2: the caller holds the policy lock and settles at once; after a crash the
 --          holder it leaves is not in flight, so reconciliation removes it)
 -- ARGV     then requestId1, userId1, requestId2, userId2, ...
--- returns  one decision per request: ISSUED, ALREADY_ISSUED or SOLD_OUT; or {'NOSTATE'} when the policy's
---          state is missing (Redis lost it) and must be rebuilt from PostgreSQL first
+-- returns  {'OK', decision1, decision2, ...}, one per request: ISSUED, ALREADY_ISSUED or SOLD_OUT; or
+--          {'NOSTATE'} when the policy's state is missing (Redis lost it) and must be rebuilt first
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return { 'NOSTATE' } end
 local taken = redis.call('HLEN', KEYS[2])
 local record = ARGV[1] == '1'
-local decisions = {}
+local decisions = { 'OK' }
 for i = 2, #ARGV, 2 do
   local requestId, userId = ARGV[i], ARGV[i + 1]
   local decision = redis.call('HGET', KEYS[4], requestId)

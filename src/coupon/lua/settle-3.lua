@@ -4,7 +4,7 @@
 -- KEYS[2]  {c:ID}:outcomes  hash: requestId -> decision
 -- KEYS[3]  {c:ID}:pending   hash: userId -> "requestId|acceptedAtMs"
 -- ARGV     n (number of settled request ids), requestId1..n, then refused pairs: requestId, userId, ...
--- returns  the number of coupons given back
+-- returns  {'OK', the number of coupons given back}
 local n = tonumber(ARGV[1])
 for i = 2, n + 1 do redis.call('HDEL', KEYS[2], ARGV[i]) end
 local released = 0
@@ -17,4 +17,4 @@ for i = n + 2, #ARGV, 2 do
   local pending = redis.call('HGET', KEYS[3], userId)
   if pending and string.sub(pending, 1, #requestId) == requestId then redis.call('HDEL', KEYS[3], userId) end
 end
-return released
+return { 'OK', released }

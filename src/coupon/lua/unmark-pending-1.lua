@@ -2,7 +2,7 @@
 -- KEYS[1]  {c:ID}:pending   hash: userId -> "requestId|acceptedAtMs"
 -- ARGV[1]  userId
 -- ARGV[2]  requestId
--- returns  1 when removed, 0 when the entry belonged to another request
+-- returns  {'OK', 1} when removed, {'OK', 0} when the entry belonged to another request
 local pending = redis.call('HGET', KEYS[1], ARGV[1])
-if pending and string.sub(pending, 1, #ARGV[2]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
+if pending and string.sub(pending, 1, #ARGV[2]) == ARGV[2] then return { 'OK', redis.call('HDEL', KEYS[1], ARGV[1]) } end
+return { 'OK', 0 }

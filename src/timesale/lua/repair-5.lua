@@ -9,7 +9,7 @@
 -- ARGV[2]  max per user from PostgreSQL (0 = no limit)
 -- ARGV[3]  number of orders to add, then: requestId, "userId|quantity", ... (orders PostgreSQL holds)
 -- ARGV...  then request ids to remove (reservations PostgreSQL does not know, seen settled)
--- returns  { added, removed }
+-- returns  {'OK', added, removed}
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'maxPerUser', ARGV[2], 'ready', '1')
 local adds = tonumber(ARGV[3])
 local added, removed = 0, 0
@@ -38,4 +38,4 @@ end
 redis.call('SET', KEYS[3], sold)
 redis.call('DEL', KEYS[4])
 for userId, units in pairs(users) do redis.call('HSET', KEYS[4], userId, units) end
-return { added, removed }
+return { 'OK', added, removed }

@@ -6,14 +6,14 @@
 -- KEYS[4]  {t:ID}:users         hash: userId -> units the user's reservations hold
 -- KEYS[5]  {t:ID}:outcomes      hash: requestId -> decision, kept until PostgreSQL has the outcome
 -- ARGV     requestId1, userId1, quantity1, requestId2, userId2, quantity2, ...
--- returns  one decision per request: COMPLETED, LIMIT_EXCEEDED or SOLD_OUT; or {'NOSTATE'} when the sale's
---          state is missing and must be rebuilt from PostgreSQL first
+-- returns  {'OK', decision1, decision2, ...}, one per request: COMPLETED, LIMIT_EXCEEDED or SOLD_OUT; or
+--          {'NOSTATE'} when the sale's state is missing and must be rebuilt from PostgreSQL first
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return { 'NOSTATE' } end
 local max = tonumber(redis.call('HGET', KEYS[1], 'maxPerUser')) or 0
 local sold = tonumber(redis.call('GET', KEYS[3])) or 0
 local taken = 0
-local decisions = {}
+local decisions = { 'OK' }
 for i = 1, #ARGV, 3 do
   local requestId, userId, quantity = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local decision = redis.call('HGET', KEYS[5], requestId)

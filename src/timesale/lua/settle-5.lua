@@ -14,7 +14,7 @@
 -- ARGV[1]  the settled watermark PostgreSQL reported (only ever raises the stored one; 0 = leave it)
 -- ARGV[2]  n, the number of settled request ids that follow
 -- ARGV     requestId1..n, then the request ids whose reservation PostgreSQL refused
--- returns  the number of units given back
+-- returns  {'OK', the number of units given back}
 local n = tonumber(ARGV[2])
 for i = 3, n + 2 do redis.call('HDEL', KEYS[4], ARGV[i]) end
 local released = 0
@@ -30,4 +30,4 @@ for i = n + 3, #ARGV do
 end
 local watermark = tonumber(ARGV[1])
 if watermark > (tonumber(redis.call('GET', KEYS[5])) or 0) then redis.call('SET', KEYS[5], watermark) end
-return released
+return { 'OK', released }

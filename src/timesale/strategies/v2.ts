@@ -18,10 +18,8 @@ import { orderableSale } from './window.ts'
 export async function orderV2(deps: StrategyDeps, input: OrderInput): Promise<Completed> {
   await orderableSale(deps, input)
   const { timeSaleId, userId, quantity } = input
-  const check = await deps.state.withState(timeSaleId, () =>
-    deps.stock.precheck(timeSaleId, userId, quantity),
-  )
-  if (check !== 'ACCEPTED') throw new AppError(check)
+  // Refuses with LIMIT_EXCEEDED or SOLD_OUT.
+  await deps.state.withState(timeSaleId, () => deps.stock.precheck(timeSaleId, userId, quantity))
   const requestId = randomUUID()
   return deps.lock.withLock(lockKey(timeSaleId), async () => {
     const [decision] = await deps.state.withState(timeSaleId, () =>

@@ -15,11 +15,12 @@ export const QUEUED_MESSAGE = '주문 요청이 대기열에 등록되었습니�
 export async function orderV3(deps: StrategyDeps, input: OrderInput): Promise<Queued> {
   await orderableSale(deps, input)
   const { timeSaleId, userId, quantity } = input
-  const check = await deps.state.withState(timeSaleId, () => deps.stock.accept(timeSaleId, userId, quantity))
-  if (check.status !== 'ACCEPTED') throw new AppError(check.status)
+  // Refuses with LIMIT_EXCEEDED or SOLD_OUT.
+  const { ticket, queuePosition } = await deps.state.withState(timeSaleId, () =>
+    deps.stock.accept(timeSaleId, userId, quantity),
+  )
   const requestId = randomUUID()
   const acceptedAt = deps.now().getTime()
-  const { ticket, queuePosition } = check
   const [published, indexed] = await Promise.allSettled([
     deps.producer.send(
       requestMessage(deps.topics, {
