@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { type Redis, readScripts } from '../platform/redis.ts'
-import { PromotionScripts } from '../shared/promotion-scripts.ts'
+import type { Redis } from '../platform/redis.ts'
+import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import type { Decision } from './types.ts'
 
-const SCRIPTS = readScripts(fileURLToPath(new URL('./lua', import.meta.url)))
+const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
 type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 'installState' | 'repair'
 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */

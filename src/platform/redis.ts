@@ -3,6 +3,7 @@ import { basename, join } from 'node:path'
 import { Cluster, Redis as SingleNodeRedis } from 'ioredis'
 import { mapClientErrors, redisFailure } from './client-errors.ts'
 import type { Logger } from './logger.ts'
+import { expandIncludes } from './lua-includes.ts'
 
 /**
  * A Redis connection: one node, or a Redis Cluster. Both speak the same commands; on a cluster every
@@ -124,16 +125,31 @@ export interface ScriptFile {
   readonly lua: string
 }
 
-export function readScripts(directory: string): ScriptFile[] {
-  return readdirSync(directory)
-    .filter((file) => file.endsWith('.lua'))
-    .map((file) => {
-      const match = /^(.+)-(\d+)$/.exec(basename(file, '.lua'))
-      if (!match?.[1] || !match[2])
-        throw new Error(`Lua script ${file} must be named <name>-<numberOfKeys>.lua`)
-      const name = match[1].replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
-      return { name, numberOfKeys: Number(match[2]), lua: readFileSync(join(directory, file), 'utf8') }
-    })
+/**
+ * The scripts of `directory` (its `*.lua` files), with their `--- @include "name"` lines replaced by the
+ * fragments of `includes` (a directory of `<name>.lua` files; see {@link expandIncludes}). Throws for a
+ * file not named `<name>-<numberOfKeys>.lua` and for an include of a fragment that does not exist.
+ */
+export function readScripts(directory: string, { includes }: { includes?: string } = {}): ScriptFile[] {
+  const fragments = new Map(
+    includes ? luaFiles(includes).map((file) => [basename(file, '.lua'), readLua(includes, file)]) : [],
+  )
+  return luaFiles(directory).map((file) => {
+    const match = /^(.+)-(\d+)$/.exec(basename(file, '.lua'))
+    if (!match?.[1] || !match[2])
+      throw new Error(`Lua script ${file} must be named <name>-<numberOfKeys>.lua`)
+    const name = match[1].replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+    const lua = expandIncludes(file, readLua(directory, file), fragments)
+    return { name, numberOfKeys: Number(match[2]), lua }
+  })
+}
+
+function luaFiles(directory: string): string[] {
+  return readdirSync(directory).filter((file) => file.endsWith('.lua'))
+}
+
+function readLua(directory: string, file: string): string {
+  return readFileSync(join(directory, file), 'utf8')
 }
 
 type ScriptRunner = (...args: Array<string | number>) => Promise<unknown>

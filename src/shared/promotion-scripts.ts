@@ -1,5 +1,14 @@
-import { LuaScripts, type Redis, type ScriptFile } from '../platform/redis.ts'
+import { fileURLToPath } from 'node:url'
+import { LuaScripts, type Redis, readScripts, type ScriptFile } from '../platform/redis.ts'
 import { scriptPayload } from './script-status.ts'
+
+/** The Lua fragments every flow's scripts may include (`--- @include "state"`, ...). */
+const INCLUDES = fileURLToPath(new URL('./lua/includes', import.meta.url))
+
+/** A flow's promotion scripts from `directory` (e.g. `src/coupon/lua`), shared fragments inlined. */
+export function readPromotionScripts(directory: URL): ScriptFile[] {
+  return readScripts(fileURLToPath(directory), { includes: INCLUDES })
+}
 
 /**
  * A flow's promotion scripts on one client: each call's reply is read by {@link scriptPayload}, so every

@@ -10,17 +10,16 @@
 --          ignores pending requests: v2 decides under its lock whatever v3 has in flight)
 -- returns  {'OK'} accepted (marked pending when asked), {'ALREADY_ISSUED'}, {'ALREADY_PENDING'},
 --          {'SOLD_OUT'}, or {'NOSTATE'} when the policy's state is missing
-local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-if not total then return { 'NOSTATE' } end
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return { 'ALREADY_ISSUED' } end
+--- @include "state"
+--- @include "pending"
+local total = stateTotal(KEYS[1])
+if not total then return { NOSTATE } end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return { ALREADY_ISSUED } end
 local mark = ARGV[5] == '1'
 if mark then
-  local pending = redis.call('HGET', KEYS[3], ARGV[1])
-  if pending then
-    local acceptedAt = tonumber(string.match(pending, '|(%d+)$')) or 0
-    if tonumber(ARGV[3]) - acceptedAt < tonumber(ARGV[4]) then return { 'ALREADY_PENDING' } end
-  end
+  local acceptedAt = pendingSince(KEYS[3], ARGV[1])
+  if acceptedAt and tonumber(ARGV[3]) - acceptedAt < tonumber(ARGV[4]) then return { ALREADY_PENDING } end
 end
-if redis.call('HLEN', KEYS[2]) >= total then return { 'SOLD_OUT' } end
-if mark then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
-return { 'OK' }
+if redis.call('HLEN', KEYS[2]) >= total then return { SOLD_OUT } end
+if mark then markPending(KEYS[3], ARGV[1], ARGV[2], ARGV[3]) end
+return { OK }

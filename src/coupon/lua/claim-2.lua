@@ -6,6 +6,7 @@
 -- ARGV[2]  requestId of the issued coupon
 -- returns  {'OK', 1} when recorded, {'OK', 0} when the policy has no state (a rebuild from PostgreSQL
 --          will include the coupon)
-if redis.call('EXISTS', KEYS[1]) == 0 then return { 'OK', 0 } end
+--- @include "state"
+if not hasState(KEYS[1]) then return { OK, 0 } end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return { 'OK', 1 }
+return { OK, 1 }

@@ -10,11 +10,13 @@
 -- ARGV     then requestId1, userId1, requestId2, userId2, ...
 -- returns  {'OK', decision1, decision2, ...}, one per request: ISSUED, ALREADY_ISSUED or SOLD_OUT; or
 --          {'NOSTATE'} when the policy's state is missing (Redis lost it) and must be rebuilt first
-local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-if not total then return { 'NOSTATE' } end
+--- @include "state"
+--- @include "pending"
+local total = stateTotal(KEYS[1])
+if not total then return { NOSTATE } end
 local taken = redis.call('HLEN', KEYS[2])
 local record = ARGV[1] == '1'
-local decisions = { 'OK' }
+local decisions = { OK }
 for i = 2, #ARGV, 2 do
   local requestId, userId = ARGV[i], ARGV[i + 1]
   local decision = redis.call('HGET', KEYS[4], requestId)
@@ -23,17 +25,16 @@ for i = 2, #ARGV, 2 do
     if holder == requestId then
       decision = 'ISSUED'
     elseif holder then
-      decision = 'ALREADY_ISSUED'
+      decision = ALREADY_ISSUED
     elseif taken >= total then
-      decision = 'SOLD_OUT'
+      decision = SOLD_OUT
     else
       redis.call('HSET', KEYS[2], userId, requestId)
       taken = taken + 1
       decision = 'ISSUED'
     end
     if record then redis.call('HSET', KEYS[4], requestId, decision) end
-    local pending = redis.call('HGET', KEYS[3], userId)
-    if pending and string.sub(pending, 1, #requestId) == requestId then redis.call('HDEL', KEYS[3], userId) end
+    clearPending(KEYS[3], userId, requestId)
   end
   decisions[#decisions + 1] = decision
 end

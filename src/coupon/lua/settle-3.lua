@@ -5,6 +5,8 @@
 -- KEYS[3]  {c:ID}:pending   hash: userId -> "requestId|acceptedAtMs"
 -- ARGV     n (number of settled request ids), requestId1..n, then refused pairs: requestId, userId, ...
 -- returns  {'OK', the number of coupons given back}
+--- @include "status"
+--- @include "pending"
 local n = tonumber(ARGV[1])
 for i = 2, n + 1 do redis.call('HDEL', KEYS[2], ARGV[i]) end
 local released = 0
@@ -14,7 +16,6 @@ for i = n + 2, #ARGV, 2 do
     redis.call('HDEL', KEYS[1], userId)
     released = released + 1
   end
-  local pending = redis.call('HGET', KEYS[3], userId)
-  if pending and string.sub(pending, 1, #requestId) == requestId then redis.call('HDEL', KEYS[3], userId) end
+  clearPending(KEYS[3], userId, requestId)
 end
-return { 'OK', released }
+return { OK, released }

@@ -3,6 +3,6 @@
 -- ARGV[1]  userId
 -- ARGV[2]  requestId
 -- returns  {'OK', 1} when removed, {'OK', 0} when the entry belonged to another request
-local pending = redis.call('HGET', KEYS[1], ARGV[1])
-if pending and string.sub(pending, 1, #ARGV[2]) == ARGV[2] then return { 'OK', redis.call('HDEL', KEYS[1], ARGV[1]) } end
-return { 'OK', 0 }
+--- @include "status"
+--- @include "pending"
+return { OK, clearPending(KEYS[1], ARGV[1], ARGV[2]) }

@@ -12,16 +12,17 @@
 -- ARGV[3]  1 to draw a ticket (v3), 0 to only check (v2, before taking its lock)
 -- returns  {'OK', ticket, queuePosition} ({'OK'} when only checking), {'LIMIT_EXCEEDED'}, {'SOLD_OUT'},
 --          or {'NOSTATE'} when the sale's state is missing and must be rebuilt first
-local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-if not total then return { 'NOSTATE' } end
+--- @include "state"
+local total = stateTotal(KEYS[1])
+if not total then return { NOSTATE } end
 local max = tonumber(redis.call('HGET', KEYS[1], 'maxPerUser')) or 0
 local quantity = tonumber(ARGV[2])
 if max > 0 and (tonumber(redis.call('HGET', KEYS[3], ARGV[1])) or 0) + quantity > max then
-  return { 'LIMIT_EXCEEDED' }
+  return { LIMIT_EXCEEDED }
 end
-if (tonumber(redis.call('GET', KEYS[2])) or 0) + quantity > total then return { 'SOLD_OUT' } end
-if ARGV[3] ~= '1' then return { 'OK' } end
+if (tonumber(redis.call('GET', KEYS[2])) or 0) + quantity > total then return { SOLD_OUT } end
+if ARGV[3] ~= '1' then return { OK } end
 local ticket = redis.call('INCR', KEYS[4])
 local position = ticket - (tonumber(redis.call('GET', KEYS[5])) or 0) - (tonumber(redis.call('GET', KEYS[6])) or 0)
 if position < 1 then position = 1 end
-return { 'OK', ticket, position }
+return { OK, ticket, position }

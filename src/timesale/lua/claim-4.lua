@@ -9,8 +9,10 @@
 -- ARGV[3]  quantity
 -- returns  {'OK', 1} when recorded, {'OK', 0} when already recorded or when the sale has no state (a
 --          rebuild from PostgreSQL will include the order)
-if redis.call('EXISTS', KEYS[1]) == 0 then return { 'OK', 0 } end
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) == 0 then return { 'OK', 0 } end
+--- @include "state"
+--- @include "reservations"
+if not hasState(KEYS[1]) then return { OK, 0 } end
+if redis.call('HSETNX', KEYS[2], ARGV[1], reservationOf(ARGV[2], ARGV[3])) == 0 then return { OK, 0 } end
 redis.call('INCRBY', KEYS[3], ARGV[3])
 redis.call('HINCRBY', KEYS[4], ARGV[2], ARGV[3])
-return { 'OK', 1 }
+return { OK, 1 }

@@ -14,17 +14,10 @@
 -- ARGV[5]  1 to replace existing state (reconciliation), 0 to keep it
 -- ARGV[6]  when the state may be forgotten (ms since epoch): a while after the sale's window ended
 -- returns  {'OK', 1} when installed, {'OK', 0} when state was already there
-if ARGV[5] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('DEL', KEYS[7], KEYS[8])
-  return { 'OK', 0 }
-end
-for source, target in pairs({ [7] = 2, [8] = 3 }) do
-  if redis.call('EXISTS', KEYS[source]) == 1 then
-    redis.call('RENAME', KEYS[source], KEYS[target])
-  else
-    redis.call('DEL', KEYS[target])
-  end
-end
+--- @include "install"
+if keepInstalled(KEYS[1], ARGV[5], KEYS[7], KEYS[8]) then return { OK, 0 } end
+adoptBuild(KEYS[7], KEYS[2])
+adoptBuild(KEYS[8], KEYS[3])
 redis.call('SET', KEYS[4], ARGV[3])
 -- Tickets and the watermark only move forward: a request accepted before the loss keeps a valid place.
 local watermark = tonumber(ARGV[4])
@@ -32,4 +25,4 @@ if watermark > (tonumber(redis.call('GET', KEYS[5])) or 0) then redis.call('SET'
 if watermark > (tonumber(redis.call('GET', KEYS[6])) or 0) then redis.call('SET', KEYS[6], watermark) end
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'maxPerUser', ARGV[2], 'ready', '1')
 for i = 1, 6 do redis.call('PEXPIREAT', KEYS[i], ARGV[6]) end
-return { 'OK', 1 }
+return { OK, 1 }

@@ -10,17 +10,12 @@
 -- ARGV[3]  number of orders to add, then: requestId, "userId|quantity", ... (orders PostgreSQL holds)
 -- ARGV...  then request ids to remove (reservations PostgreSQL does not know, seen settled)
 -- returns  {'OK', added, removed}
+--- @include "repair"
+--- @include "reservations"
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'maxPerUser', ARGV[2], 'ready', '1')
-local adds = tonumber(ARGV[3])
-local added, removed = 0, 0
-local last = 3 + adds * 2
-for i = 4, last, 2 do
-  -- PostgreSQL is the record: the order holds its units, whatever Redis thought.
-  if redis.call('HGET', KEYS[2], ARGV[i]) ~= ARGV[i + 1] then
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-    added = added + 1
-  end
-end
+local last = 3 + tonumber(ARGV[3]) * 2
+local added = putAll(KEYS[2], 4, last)
+local removed = 0
 for i = last + 1, #ARGV do
   if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 0 then
     removed = removed + redis.call('HDEL', KEYS[2], ARGV[i])
@@ -30,12 +25,11 @@ local sold = 0
 local users = {}
 local reservations = redis.call('HVALS', KEYS[2])
 for _, reservation in ipairs(reservations) do
-  local userId, quantity = string.match(reservation, '^([^|]+)|(%d+)$')
-  quantity = tonumber(quantity)
+  local userId, quantity = parseReservation(reservation)
   sold = sold + quantity
   users[userId] = (users[userId] or 0) + quantity
 end
 redis.call('SET', KEYS[3], sold)
 redis.call('DEL', KEYS[4])
 for userId, units in pairs(users) do redis.call('HSET', KEYS[4], userId, units) end
-return { 'OK', added, removed }
+return { OK, added, removed }

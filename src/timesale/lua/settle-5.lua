@@ -15,14 +15,15 @@
 -- ARGV[2]  n, the number of settled request ids that follow
 -- ARGV     requestId1..n, then the request ids whose reservation PostgreSQL refused
 -- returns  {'OK', the number of units given back}
+--- @include "status"
+--- @include "reservations"
 local n = tonumber(ARGV[2])
 for i = 3, n + 2 do redis.call('HDEL', KEYS[4], ARGV[i]) end
 local released = 0
 for i = n + 3, #ARGV do
   local reservation = redis.call('HGET', KEYS[1], ARGV[i])
   if reservation and redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
-    local userId, quantity = string.match(reservation, '^([^|]+)|(%d+)$')
-    quantity = tonumber(quantity)
+    local userId, quantity = parseReservation(reservation)
     redis.call('DECRBY', KEYS[2], quantity)
     if redis.call('HINCRBY', KEYS[3], userId, -quantity) <= 0 then redis.call('HDEL', KEYS[3], userId) end
     released = released + quantity
@@ -30,4 +31,4 @@ for i = n + 3, #ARGV do
 end
 local watermark = tonumber(ARGV[1])
 if watermark > (tonumber(redis.call('GET', KEYS[5])) or 0) then redis.call('SET', KEYS[5], watermark) end
-return { 'OK', released }
+return { OK, released }
