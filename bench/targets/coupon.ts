@@ -4,6 +4,7 @@
  */
 import type { Pool } from '../../src/platform/postgres.ts'
 import type { Redis } from '../../src/platform/redis.ts'
+import { RequestIndex } from '../../src/shared/request-index.ts'
 import { postJson, promotionWindow, routeExists, settleQueries, unlinkAll } from './admin.ts'
 import {
   agreementCheck,
@@ -135,9 +136,10 @@ export function couponTarget({ origin, adminToken, pool, redis }: TargetDeps): S
     },
 
     async dropRequestIndex(requestIds) {
+      const index = new RequestIndex(redis, 'c')
       await unlinkAll(
         redis,
-        requestIds.map((r) => `c:req:${r}`),
+        requestIds.map((r) => index.keyOf(r)),
       )
     },
 

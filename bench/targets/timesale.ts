@@ -3,6 +3,8 @@
  * unit per order, and its data in PostgreSQL (`time_sales`, `timesale_orders`, `timesale_requests`) and
  * Redis (`{t:<id>}:*`). Every bench sale has `maxPerUser: 1`, so a repeated user exercises the limit.
  */
+
+import { RequestIndex } from '../../src/shared/request-index.ts'
 import { postJson, promotionWindow, routeExists, settleQueries, unlinkAll } from './admin.ts'
 import {
   agreementCheck,
@@ -175,9 +177,10 @@ export function timesaleTarget({ origin, adminToken, pool, redis }: TargetDeps):
     },
 
     async dropRequestIndex(requestIds) {
+      const index = new RequestIndex(redis, 't')
       await unlinkAll(
         redis,
-        requestIds.map((r) => `t:req:${r}`),
+        requestIds.map((r) => index.keyOf(r)),
       )
     },
 

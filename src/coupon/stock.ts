@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
 import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
+import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
+import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
-type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'unmarkPending' | 'installState' | 'repair'
+type ScriptName =
+  | 'accept'
+  | 'precheck'
+  | 'withdraw'
+  | 'reserve'
+  | 'settle'
+  | 'claim'
+  | 'installState'
+  | 'repair'
 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
 const PENDING_STALE_MS = 60_000
@@ -56,28 +66,50 @@ export class CouponStock {
   }
 
   /**
-   * Accept-path filter: marks the user pending unless issued, already pending or sold out (with `mark`
-   * false it only checks issued and sold out). Throws AppError `ALREADY_ISSUED` (also for a request
-   * still pending) or `SOLD_OUT`, and MissingStateError when the policy's state is gone.
+   * A fresh v3 request id that carries the policy's hash slot (`slot-ids.ts`), so that its status-index
+   * entry can be written by {@link accept} in the same call.
+   */
+  newRequestId(policyId: string): string {
+    return requestIdInSlot(slotOfTag(`c:${policyId}`))
+  }
+
+  /**
+   * The v3 accept path's one Redis call: the filter, the user's pending mark and the request's
+   * status-index entry (`index`, keyed in the slot `requestId` carries: see {@link newRequestId}).
+   * Throws AppError `ALREADY_ISSUED` (also while the user's request is pending) or `SOLD_OUT`, and
+   * MissingStateError when the policy's state is gone.
    */
   async accept(
     policyId: string,
     userId: string,
     requestId: string,
-    { now = Date.now(), mark = true }: { now?: number; mark?: boolean } = {},
+    acceptedAt: number,
+    index: IndexEntry,
   ): Promise<void> {
     const k = keys(policyId)
     await this.#scripts.call(
       'accept',
       policyId,
-      [k.meta, k.holders, k.pending],
-      [userId, requestId, now, PENDING_STALE_MS, mark ? 1 : 0],
+      [k.meta, k.holders, k.pending, index.key],
+      [userId, requestId, acceptedAt, PENDING_STALE_MS, index.value, index.ttlSeconds],
     )
   }
 
-  /** Undoes {@link accept} for a request that could not be published. */
-  async unmarkPending(policyId: string, userId: string, requestId: string): Promise<void> {
-    await this.#scripts.call('unmarkPending', policyId, [keys(policyId).pending], [userId, requestId])
+  /**
+   * v2's filter before its lock; changes nothing. Throws AppError `ALREADY_ISSUED` or `SOLD_OUT`, and
+   * MissingStateError when the policy's state is gone.
+   */
+  async precheck(policyId: string, userId: string): Promise<void> {
+    const k = keys(policyId)
+    await this.#scripts.call('precheck', policyId, [k.meta, k.holders], [userId])
+  }
+
+  /**
+   * Undoes {@link accept} for a request that could not be published, in one call: its pending mark and its
+   * status-index entry (`indexKey`).
+   */
+  async withdraw(policyId: string, userId: string, requestId: string, indexKey: string): Promise<void> {
+    await this.#scripts.call('withdraw', policyId, [keys(policyId).pending, indexKey], [userId, requestId])
   }
 
   /**

@@ -1,12 +1,29 @@
 import type { Redis } from '../platform/redis.ts'
+import { slotOfRequestId, tagOfSlot } from './slot-ids.ts'
 
 /** How long an entry can live: far longer than any request waits, even one parked in the DLQ. */
 const TTL_S = 7 * 24 * 3600
 
+/** A status-index entry as the accept script writes it, in the same call as its filter. */
+export interface IndexEntry {
+  /** The entry's key, in the hash slot its request id carries (the promotion's). */
+  readonly key: string
+  /** The entry, JSON. */
+  readonly value: string
+  readonly ttlSeconds: number
+}
+
 /**
  * The status endpoint's view of v3 requests PostgreSQL does not know yet: written at accept, read by
- * request id, dropped once the request's outcome is in PostgreSQL. One key per request (`<prefix>:req:<id>`),
- * so it needs no hash tag; the TTL only bounds entries whose request never settles.
+ * request id, dropped once the request's outcome is in PostgreSQL; the TTL only bounds entries whose
+ * request never settles.
+ *
+ * Where an entry lives: the accept script writes it in the same call as the filter (one Redis round trip
+ * per accept), so on Redis Cluster its key must be in the promotion's hash slot — yet the status endpoint
+ * knows only the request id. So a v3 request id carries its promotion's slot (`slot-ids.ts`), and the key
+ * is `{<tag>}:<prefix>:req:<id>` with a short tag of that slot; a lookup reads the slot back from the id.
+ * An id that carries no slot (issued before, or any other UUID) is looked up under the former key,
+ * `<prefix>:req:<id>`, so entries written before still answer.
  */
 export class RequestIndex<Entry extends object> {
   readonly #redis: Redis
@@ -18,12 +35,22 @@ export class RequestIndex<Entry extends object> {
     this.#prefix = `${prefix}:req:`
   }
 
-  async add(requestId: string, entry: Entry): Promise<void> {
-    await this.#redis.set(this.#prefix + requestId, JSON.stringify(entry), 'EX', TTL_S)
+  /** The key of `requestId`'s entry (lower-case ids, as the edge normalises them). */
+  keyOf(requestId: string): string {
+    const slot = slotOfRequestId(requestId)
+    return slot === undefined ? this.#prefix + requestId : `{${tagOfSlot(slot)}}:${this.#prefix}${requestId}`
+  }
+
+  /**
+   * The entry of an accepted request, for the accept script to write. `fields` may leave out what the
+   * script adds itself (a time-sale request's ticket).
+   */
+  entry(requestId: string, fields: Partial<Entry>): IndexEntry {
+    return { key: this.keyOf(requestId), value: JSON.stringify(fields), ttlSeconds: TTL_S }
   }
 
   async find(requestId: string): Promise<Entry | undefined> {
-    const value = await this.#redis.get(this.#prefix + requestId)
+    const value = await this.#redis.get(this.keyOf(requestId))
     return value ? (JSON.parse(value) as Entry) : undefined
   }
 
@@ -32,6 +59,6 @@ export class RequestIndex<Entry extends object> {
    * explicit pipeline would have to stay within one node of a Redis Cluster, and these keys are spread.
    */
   async forget(requestIds: readonly string[]): Promise<void> {
-    await Promise.all(requestIds.map((id) => this.#redis.unlink(this.#prefix + id)))
+    await Promise.all(requestIds.map((id) => this.#redis.unlink(this.keyOf(id))))
   }
 }

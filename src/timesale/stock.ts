@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
 import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
+import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
+import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
-type ScriptName = 'accept' | 'reserve' | 'settle' | 'claim' | 'installState' | 'repair'
+type ScriptName =
+  | 'accept'
+  | 'precheck'
+  | 'abandon'
+  | 'reserve'
+  | 'settle'
+  | 'claim'
+  | 'installState'
+  | 'repair'
 
 const BUILD_CHUNK = 1_000
 /**
@@ -88,36 +98,45 @@ export class TimeSaleStock {
   }
 
   /**
-   * Accept-path filter and ticket (v3): refuses what cannot succeed, otherwise draws the next ticket.
-   * Throws AppError `LIMIT_EXCEEDED` (the user's limit already used) or `SOLD_OUT` (not enough units
-   * left), and MissingStateError when the state is gone.
+   * A fresh v3 request id that carries the sale's hash slot (`slot-ids.ts`), so that its status-index
+   * entry can be written by {@link accept} in the same call.
    */
-  async accept(saleId: string, userId: string, quantity: number): Promise<Ticket> {
-    const [ticket, queuePosition] = await this.#filter(saleId, userId, quantity, true)
+  newRequestId(saleId: string): string {
+    return requestIdInSlot(slotOfTag(`t:${saleId}`))
+  }
+
+  /**
+   * The v3 accept path's one Redis call: the filter, the request's ticket and its status-index entry
+   * (`index`, without the ticket, which the script adds; keyed in the slot the request id carries: see
+   * {@link newRequestId}). Throws AppError `LIMIT_EXCEEDED` (the user's limit already used) or `SOLD_OUT`
+   * (not enough units left), and MissingStateError when the state is gone.
+   */
+  async accept(saleId: string, userId: string, quantity: number, index: IndexEntry): Promise<Ticket> {
+    const k = keys(saleId)
+    const [ticket, queuePosition] = await this.#scripts.call(
+      'accept',
+      saleId,
+      [k.meta, k.sold, k.users, k.ticket, k.settled, k.abandoned, index.key],
+      [userId, quantity, index.value, index.ttlSeconds],
+    )
     return { ticket: Number(ticket), queuePosition: Number(queuePosition) }
   }
 
   /**
-   * The same filter without a ticket (v2, before queueing for its lock): resolving means "may succeed";
-   * the decision is still {@link reserve}'s.
+   * The same filter without a ticket (v2, before queueing for its lock); changes nothing. Resolving means
+   * "may succeed": the decision is still {@link reserve}'s.
    */
   async precheck(saleId: string, userId: string, quantity: number): Promise<void> {
-    await this.#filter(saleId, userId, quantity, false)
-  }
-
-  #filter(saleId: string, userId: string, quantity: number, drawTicket: boolean): Promise<unknown[]> {
     const k = keys(saleId)
-    return this.#scripts.call(
-      'accept',
-      saleId,
-      [k.meta, k.sold, k.users, k.ticket, k.settled, k.abandoned],
-      [userId, quantity, drawTicket ? 1 : 0],
-    )
+    await this.#scripts.call('precheck', saleId, [k.meta, k.sold, k.users], [userId, quantity])
   }
 
-  /** Counts a ticket whose request could not be published, so later queue positions stay right. */
-  async abandonTicket(saleId: string): Promise<void> {
-    await this.#redis.incr(keys(saleId).abandoned)
+  /**
+   * Undoes {@link accept} for an order that could not be published, in one call: counts its ticket as
+   * abandoned, so later queue positions stay right, and drops its status-index entry (`indexKey`).
+   */
+  async abandon(saleId: string, indexKey: string): Promise<void> {
+    await this.#scripts.call('abandon', saleId, [keys(saleId).abandoned, indexKey])
   }
 
   /**

@@ -18,9 +18,7 @@ export async function issueV2(deps: StrategyDeps, { policyId, userId }: IssueInp
   await policyInWindow(deps, policyId)
   const requestId = randomUUID()
   // Refuses with ALREADY_ISSUED or SOLD_OUT; a request of the user still pending in v3 is no reason to.
-  await deps.state.withState(policyId, () =>
-    deps.stock.accept(policyId, userId, requestId, { now: deps.now().getTime(), mark: false }),
-  )
+  await deps.state.withState(policyId, () => deps.stock.precheck(policyId, userId))
   return deps.lock.withLock(lockKey(policyId), async () => {
     const [decision] = await deps.state.withState(policyId, () =>
       deps.stock.reserve(policyId, [{ requestId, userId }], { record: false }),
