@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import calculateSlot from 'cluster-key-slot'
@@ -151,6 +152,20 @@ describe('the v3 accept path: one Redis round trip per request', () => {
       assert.equal(status.body.requestId, requestId)
       assert.equal(status.body.queuePosition, i + 2, 'the ticket drawn in the same call')
     }
+  })
+
+  it('an id without a slot (version 4, issued before) is found under the former key and forgotten there', async () => {
+    const redis = coupons.runtime.redis
+    const index = new RequestIndex<{ policyId: string }>(redis, 'c')
+    const legacy = randomUUID()
+    assert.equal(index.keyOf(legacy), `c:req:${legacy}`)
+    await redis.set(`c:req:${legacy}`, JSON.stringify({ policyId: '1' }), 'EX', 60)
+    assert.deepEqual(await index.find(legacy), { policyId: '1' })
+    await index.forget([legacy])
+    assert.equal(await redis.exists(`c:req:${legacy}`), 0)
+    const status = await get(`${coupons.url}/api/coupons/requests/${randomUUID()}`)
+    assert.equal(status.status, 404)
+    assert.equal(status.body.code, 'REQUEST_NOT_FOUND')
   })
 
   it('a request that could not be published is withdrawn in one call: mark / ticket and entry', async () => {
