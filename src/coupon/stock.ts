@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
+import { memoize } from '../shared/memoize.ts'
 import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
@@ -26,17 +27,21 @@ const BUILD_CHUNK = 1_000
  */
 const STATE_AFTER_END_MS = 24 * 3600 * 1000
 
-/** All keys of a policy share the `{c:<id>}` hash tag, so its scripts work on Redis Cluster. */
-function keys(policyId: string) {
+/**
+ * All keys of a policy share the `{c:<id>}` hash tag, so its scripts work on Redis Cluster; `slot` is that
+ * tag's hash slot. Remembered per policy: the accept path needs them on every request.
+ */
+const keys = memoize((policyId: string) => {
   const tag = `{c:${policyId}}`
   return {
+    slot: slotOfTag(`c:${policyId}`),
     meta: `${tag}:meta`,
     holders: `${tag}:holders`,
     pending: `${tag}:pending`,
     outcomes: `${tag}:outcomes`,
     build: () => `${tag}:holders:build:${randomUUID()}`,
   }
-}
+})
 
 /** The per-policy lock of v2; reconciliation takes it too, so no v2 reservation is in flight meanwhile. */
 export function lockKey(policyId: string): string {
@@ -70,7 +75,7 @@ export class CouponStock {
    * entry can be written by {@link accept} in the same call.
    */
   newRequestId(policyId: string): string {
-    return requestIdInSlot(slotOfTag(`c:${policyId}`))
+    return requestIdInSlot(keys(policyId).slot)
   }
 
   /**

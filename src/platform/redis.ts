@@ -159,30 +159,27 @@ type ScriptRunner = (...args: Array<string | number>) => Promise<unknown>
  * EVAL on `NOSCRIPT`, so a Redis restart or failover that forgot the scripts is invisible to callers.
  */
 export class LuaScripts<Name extends string = string> {
-  readonly #redis: Redis
-  readonly #scripts: Map<string, ScriptFile>
+  /** Each script's key count and its command, bound once here rather than on every call. */
+  readonly #runners: Map<string, { readonly numberOfKeys: number; readonly run: ScriptRunner }>
 
   constructor(redis: Redis, scripts: readonly ScriptFile[]) {
-    this.#redis = redis
-    this.#scripts = new Map(scripts.map((script) => [script.name, script]))
-    for (const script of scripts) {
-      redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua })
-    }
+    this.#runners = new Map(
+      scripts.map((script) => {
+        redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua })
+        const command = (redis as unknown as Record<string, ScriptRunner>)[script.name]
+        if (!command) throw new Error(`Lua script ${script.name} is not defined on this client`)
+        return [script.name, { numberOfKeys: script.numberOfKeys, run: command.bind(redis) }]
+      }),
+    )
   }
 
   /** Runs `name` with its keys (the count must match the file name) and arguments. */
   run(name: Name, keys: readonly string[], args: ReadonlyArray<string | number> = []): Promise<unknown> {
-    return this.#runner(this.#redis, name, keys)(...keys, ...args)
-  }
-
-  #runner(target: Redis, name: string, keys: readonly string[]): ScriptRunner {
-    const script = this.#scripts.get(name)
+    const script = this.#runners.get(name)
     if (!script) throw new Error(`Unknown Lua script ${name}`)
     if (keys.length !== script.numberOfKeys) {
       throw new Error(`Lua script ${name} takes ${script.numberOfKeys} keys, got ${keys.length}`)
     }
-    const runner = (target as unknown as Record<string, ScriptRunner>)[name]
-    if (!runner) throw new Error(`Lua script ${name} is not defined on this client`)
-    return runner.bind(target)
+    return script.run(...keys, ...args)
   }
 }

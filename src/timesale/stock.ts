@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
+import { memoize } from '../shared/memoize.ts'
 import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
@@ -24,10 +25,14 @@ const BUILD_CHUNK = 1_000
  */
 const STATE_AFTER_END_MS = 24 * 3600 * 1000
 
-/** All keys of a sale share the `{t:<id>}` hash tag, so its scripts work on Redis Cluster. */
-function keys(saleId: string) {
+/**
+ * All keys of a sale share the `{t:<id>}` hash tag, so its scripts work on Redis Cluster; `slot` is that
+ * tag's hash slot. Remembered per sale: the accept path needs them on every request.
+ */
+const keys = memoize((saleId: string) => {
   const tag = `{t:${saleId}}`
   return {
+    slot: slotOfTag(`t:${saleId}`),
     meta: `${tag}:meta`,
     reservations: `${tag}:reservations`,
     sold: `${tag}:sold`,
@@ -41,7 +46,7 @@ function keys(saleId: string) {
       return { reservations: `${tag}:reservations:build:${token}`, users: `${tag}:users:build:${token}` }
     },
   }
-}
+})
 
 /** The lock key of v2, in the sale's hash slot. */
 export function lockKey(saleId: string): string {
@@ -102,7 +107,7 @@ export class TimeSaleStock {
    * entry can be written by {@link accept} in the same call.
    */
   newRequestId(saleId: string): string {
-    return requestIdInSlot(slotOfTag(`t:${saleId}`))
+    return requestIdInSlot(keys(saleId).slot)
   }
 
   /**
