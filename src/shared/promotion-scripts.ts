@@ -2,6 +2,20 @@ import { fileURLToPath } from 'node:url'
 import { LuaScripts, type Redis, readScripts, type ScriptFile } from '../platform/redis.ts'
 import { scriptPayload } from './script-status.ts'
 
+/**
+ * The scripts every flow has (`lua/<name>-<numKeys>.lua`): the accept path's `accept` (v3) and `precheck`
+ * (v2), the consumer's `reserve` and `settle`, `claim` (v1), and `installState` / `repair` (rebuild and
+ * reconciliation). A flow adds its own, e.g. the undo of a failed publish.
+ */
+export type PromotionScriptName =
+  | 'accept'
+  | 'precheck'
+  | 'reserve'
+  | 'settle'
+  | 'claim'
+  | 'installState'
+  | 'repair'
+
 /** The Lua fragments every flow's scripts may include (`--- @include "state"`, ...). */
 const INCLUDES = fileURLToPath(new URL('./lua/includes', import.meta.url))
 
