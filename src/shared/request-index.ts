@@ -1,4 +1,5 @@
 import type { Redis } from '../platform/redis.ts'
+import { chunksOf, SETTLE_CHUNK } from './script-chunks.ts'
 import { slotOfRequestId, tagOfSlot } from './slot-ids.ts'
 
 /** How long an entry can live: far longer than any request waits, even one parked in the DLQ. */
@@ -38,7 +39,11 @@ export class RequestIndex<Entry extends object> {
   /** The key of `requestId`'s entry (lower-case ids, as the edge normalises them). */
   keyOf(requestId: string): string {
     const slot = slotOfRequestId(requestId)
-    return slot === undefined ? this.#prefix + requestId : `{${tagOfSlot(slot)}}:${this.#prefix}${requestId}`
+    return slot === undefined ? this.#prefix + requestId : this.#keyIn(slot, requestId)
+  }
+
+  #keyIn(slot: number, requestId: string): string {
+    return `{${tagOfSlot(slot)}}:${this.#prefix}${requestId}`
   }
 
   /**
@@ -55,10 +60,27 @@ export class RequestIndex<Entry extends object> {
   }
 
   /**
-   * Drops the entries of settled requests. One command per key, sent together by auto-pipelining: an
-   * explicit pipeline would have to stay within one node of a Redis Cluster, and these keys are spread.
+   * Drops the entries of settled requests: one `UNLINK` per hash slot for up to {@link SETTLE_CHUNK} keys
+   * (the requests of one promotion share its slot, so a consumer batch costs a command or two), and one
+   * per key for ids without a slot, whose keys are spread over the cluster. The commands go out together
+   * (auto-pipelining on a single node).
    */
   async forget(requestIds: readonly string[]): Promise<void> {
-    await Promise.all(requestIds.map((id) => this.#redis.unlink(this.keyOf(id))))
+    const bySlot = new Map<number, string[]>()
+    const unlinks: Array<Promise<number>> = []
+    for (const id of requestIds) {
+      const slot = slotOfRequestId(id)
+      if (slot === undefined) {
+        unlinks.push(this.#redis.unlink(this.#prefix + id))
+        continue
+      }
+      const keys = bySlot.get(slot)
+      if (keys) keys.push(this.#keyIn(slot, id))
+      else bySlot.set(slot, [this.#keyIn(slot, id)])
+    }
+    for (const keys of bySlot.values()) {
+      for (const chunk of chunksOf(keys, SETTLE_CHUNK)) unlinks.push(this.#redis.unlink(...chunk))
+    }
+    await Promise.all(unlinks)
   }
 }

@@ -168,6 +168,26 @@ describe('the v3 accept path: one Redis round trip per request', () => {
     assert.equal(status.body.code, 'REQUEST_NOT_FOUND')
   })
 
+  it('settled entries of one promotion are forgotten with one UNLINK; ids without a slot one each', async () => {
+    const { redis, config } = coupons.runtime
+    const index = new RequestIndex(redis, 'c')
+    const stock = new CouponStock(redis)
+    const policyId = String(900_000_000 + Math.floor(Math.random() * 1e6))
+    const inSlot = Array.from({ length: 20 }, () => stock.newRequestId(policyId))
+    const legacy = [randomUUID(), randomUUID()]
+    const keys = [...inSlot, ...legacy].map((id) => index.keyOf(id))
+    await Promise.all(keys.map((key) => redis.set(key, '{}', 'EX', 60)))
+    const seen = await commandsDuring(config.redis.url, config.redis.keyPrefix, () =>
+      index.forget([...inSlot, ...legacy]),
+    )
+    assert.deepEqual(seen.map(command), ['UNLINK', 'UNLINK', 'UNLINK'], JSON.stringify(seen))
+    assert.deepEqual(
+      seen.map((unlink) => unlink.args.length - 1).sort((a, b) => a - b),
+      [1, 1, 20],
+    )
+    assert.equal(await redis.exists(...keys), 0, 'every entry gone')
+  })
+
   it('a request that could not be published is withdrawn in one call: mark / ticket and entry', async () => {
     const { url: redisUrl, keyPrefix } = coupons.runtime.config.redis
     const redis = coupons.runtime.redis
