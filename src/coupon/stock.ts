@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
 import { memoize } from '../shared/memoize.ts'
-import {
-  type PromotionScriptName,
-  PromotionScripts,
-  readPromotionScripts,
-} from '../shared/promotion-scripts.ts'
+import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
-type ScriptName = PromotionScriptName | 'withdraw'
 
 /** A pending mark older than this is treated as abandoned (its accept crashed before Kafka acknowledged). */
 const PENDING_STALE_MS = 60_000
@@ -59,7 +54,7 @@ export interface PolicySnapshot {
  */
 export class CouponStock {
   readonly #redis: Redis
-  readonly #scripts: PromotionScripts<ScriptName>
+  readonly #scripts: PromotionScripts<'withdraw'>
 
   constructor(redis: Redis) {
     this.#redis = redis

@@ -7,14 +7,7 @@ import { scriptPayload } from './script-status.ts'
  * (v2), the consumer's `reserve` and `settle`, `claim` (v1), and `installState` / `repair` (rebuild and
  * reconciliation). A flow adds its own, e.g. the undo of a failed publish.
  */
-export type PromotionScriptName =
-  | 'accept'
-  | 'precheck'
-  | 'reserve'
-  | 'settle'
-  | 'claim'
-  | 'installState'
-  | 'repair'
+type PromotionScriptName = 'accept' | 'precheck' | 'reserve' | 'settle' | 'claim' | 'installState' | 'repair'
 
 /** The Lua fragments every flow's scripts may include (`--- @include "state"`, ...). */
 const INCLUDES = fileURLToPath(new URL('./lua/includes', import.meta.url))
@@ -26,10 +19,11 @@ export function readPromotionScripts(directory: URL): ScriptFile[] {
 
 /**
  * A flow's promotion scripts on one client: each call's reply is read by {@link scriptPayload}, so every
- * stock class gets payloads, {@link MissingStateError} or a coded refusal in the same way.
+ * stock class gets payloads, {@link MissingStateError} or a coded refusal in the same way. `Extra` names
+ * the flow's scripts beyond {@link PromotionScriptName}.
  */
-export class PromotionScripts<Name extends string> {
-  readonly #scripts: LuaScripts<Name>
+export class PromotionScripts<Extra extends string = never> {
+  readonly #scripts: LuaScripts<PromotionScriptName | Extra>
   readonly #kind: string
 
   /** `kind` names the promotion in errors, e.g. `coupon policy`. */
@@ -40,7 +34,7 @@ export class PromotionScripts<Name extends string> {
 
   /** Runs `name` for promotion `id` and returns the payload of its `OK` reply (see {@link scriptPayload}). */
   async call(
-    name: Name,
+    name: PromotionScriptName | Extra,
     id: string,
     keys: readonly string[],
     args: ReadonlyArray<string | number> = [],

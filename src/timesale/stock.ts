@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
 import { memoize } from '../shared/memoize.ts'
-import {
-  type PromotionScriptName,
-  PromotionScripts,
-  readPromotionScripts,
-} from '../shared/promotion-scripts.ts'
+import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
-type ScriptName = PromotionScriptName | 'abandon'
 
 const BUILD_CHUNK = 1_000
 /**
@@ -91,7 +86,7 @@ export interface StockView {
  */
 export class TimeSaleStock {
   readonly #redis: Redis
-  readonly #scripts: PromotionScripts<ScriptName>
+  readonly #scripts: PromotionScripts<'abandon'>
 
   constructor(redis: Redis) {
     this.#redis = redis
