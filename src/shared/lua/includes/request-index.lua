@@ -5,6 +5,9 @@
 -- Writes `entry` (a JSON object) under `key` for `ttl` seconds; `extra` (optional) is JSON members the
 -- script decided, e.g. '"ticket":7', added to the object.
 local function indexRequest(key, entry, ttl, extra)
-  if extra then entry = string.sub(entry, 1, -2) .. ',' .. extra .. '}' end
+  if extra then
+    local members = string.sub(entry, 2, -2)
+    entry = '{' .. members .. (members == '' and '' or ',') .. extra .. '}'
+  end
   redis.call('SET', key, entry, 'EX', ttl)
 end
