@@ -99,7 +99,7 @@ describe('report formatting', () => {
     const report: BenchReport = {
       startedAt: '2026-01-11T09:05:03.120Z',
       finishedAt: '2026-01-11T09:10:00.000Z',
-      command: 'node src/main.ts bench --quick',
+      command: 'node bench/main.ts bench --quick',
       machine: {
         cores: 2,
         cpuModel: 'Test CPU',
@@ -263,7 +263,7 @@ describe('SVG charts', () => {
     const report: BenchReport = {
       startedAt: '2026-01-11T09:05:03.120Z',
       finishedAt: '2026-01-11T09:10:00.000Z',
-      command: 'node src/main.ts bench --scenarios overload',
+      command: 'node bench/main.ts bench --scenarios overload',
       machine: {
         cores: 2,
         cpuModel: 'Test CPU',

@@ -19,7 +19,7 @@ async function loadtest(service: 'coupon' | 'timesale', strategy: string) {
     COUPON_PORT: new URL(balancerUrl('coupon')).port,
     TIMESALE_PORT: new URL(balancerUrl('timesale')).port,
   }
-  const args = ['src/main.ts', 'loadtest', '--service', service, '--strategy', strategy]
+  const args = ['bench/main.ts', 'loadtest', '--service', service, '--strategy', strategy]
   args.push('--users', '1000', '--stock', '100')
   return promisify(execFile)(process.execPath, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 })
 }
