@@ -1,6 +1,7 @@
 import type { Logger } from '../platform/logger.ts'
 import type { TimeSaleRepository } from './repository.ts'
-import type { Reservable, TimeSaleStock } from './stock.ts'
+import type { TimeSaleStock } from './stock.ts'
+import type { Reservable } from './stock-model.ts'
 
 /** What reconciliation found for one sale, and what it changed. */
 export interface SaleDrift {

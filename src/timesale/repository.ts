@@ -3,7 +3,7 @@ import { type Pool, withTransaction } from '../platform/postgres.ts'
 import { queryPage } from '../shared/page-query.ts'
 import type { Page, PageRequest } from '../shared/paging.ts'
 import type { Strategy } from '../shared/strategy.ts'
-import type { SaleSnapshot } from './stock.ts'
+import type { SaleSnapshot } from './stock-model.ts'
 import type { NewTimeSale, Order, TimeSaleWithCounts } from './types.ts'
 
 // Each value aliased to its field name: a row is the domain object as it is.

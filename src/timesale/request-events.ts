@@ -3,7 +3,8 @@ import type { RequestIndex } from '../shared/request-index.ts'
 import type { RequestSource } from '../shared/request-stream.ts'
 import { eventsRouteSchema } from '../shared/stream-routes.ts'
 import type { RequestStatus, TimeSaleService } from './service.ts'
-import { positionOf, type TimeSaleStock } from './stock.ts'
+import type { TimeSaleStock } from './stock.ts'
+import { positionOf } from './stock-model.ts'
 import type { QueuedRequest } from './types.ts'
 
 /** How long one read of a sale's queue base serves every stream of the sale, in ms. */

@@ -1,7 +1,8 @@
 import type { Logger } from '../platform/logger.ts'
 import { RebuildableState } from '../shared/rebuildable-state.ts'
 import type { TimeSaleRepository } from './repository.ts'
-import type { SaleSnapshot, TimeSaleStock } from './stock.ts'
+import type { TimeSaleStock } from './stock.ts'
+import type { SaleSnapshot } from './stock-model.ts'
 
 export type TimeSaleState = RebuildableState<SaleSnapshot>
 

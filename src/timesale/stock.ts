@@ -1,85 +1,22 @@
-import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
-import { memoize } from '../shared/memoize.ts'
 import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
-import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
+import { requestIdInSlot } from '../shared/slot-ids.ts'
+import {
+  keys,
+  positionOf,
+  type Reservable,
+  type SaleSnapshot,
+  STATE_AFTER_END_MS,
+  type StockView,
+  type Ticket,
+} from './stock-model.ts'
 import type { Decision } from './types.ts'
 
 const SCRIPTS = readPromotionScripts(new URL('./lua', import.meta.url))
 
 const BUILD_CHUNK = 1_000
-/**
- * How long a sale's Redis state outlives its window, for requests accepted just before the end. If one
- * arrives later still, the state is rebuilt from PostgreSQL like any lost state.
- */
-const STATE_AFTER_END_MS = 24 * 3600 * 1000
-
-/**
- * All keys of a sale share the `{t:<id>}` hash tag, so its scripts work on Redis Cluster; `slot` is that
- * tag's hash slot. Remembered per sale: the accept path needs them on every request.
- */
-const keys = memoize((saleId: string) => {
-  const tag = `{t:${saleId}}`
-  return {
-    slot: slotOfTag(`t:${saleId}`),
-    meta: `${tag}:meta`,
-    reservations: `${tag}:reservations`,
-    sold: `${tag}:sold`,
-    users: `${tag}:users`,
-    outcomes: `${tag}:outcomes`,
-    ticket: `${tag}:ticket`,
-    settled: `${tag}:settled`,
-    abandoned: `${tag}:abandoned`,
-    build: () => {
-      const token = randomUUID()
-      return { reservations: `${tag}:reservations:build:${token}`, users: `${tag}:users:build:${token}` }
-    },
-  }
-})
-
-/** The lock key of v2, in the sale's hash slot. */
-export function lockKey(saleId: string): string {
-  return `{t:${saleId}}:lock`
-}
-
-/** An accepted order's place: its ticket (acceptance order) and its queue position when accepted. */
-export interface Ticket {
-  readonly ticket: number
-  readonly queuePosition: number
-}
-
-/** One order request as the reservation script sees it. */
-export interface Reservable {
-  readonly requestId: string
-  readonly userId: string
-  readonly quantity: number
-}
-
-/** The state PostgreSQL holds for a sale, from which Redis is rebuilt. */
-export interface SaleSnapshot {
-  readonly totalQuantity: number
-  /** When the sale's window ends: its Redis state is forgotten a day later. */
-  readonly endAt: Date
-  readonly maxPerUser: number | null
-  /** Every order: requestId, userId, quantity. */
-  readonly orders: ReadonlyArray<Reservable>
-  readonly settledRequests: number
-}
-
-/** What Redis holds for a sale, for checks and the admin view. */
-export interface StockView {
-  readonly sold: number
-  readonly reservations: number
-  readonly reservedUnits: number
-  readonly users: Readonly<Record<string, number>>
-  readonly outcomes: number
-  readonly tickets: number
-  readonly settled: number
-  readonly abandoned: number
-}
-
 /**
  * The Redis side of time-sale stock. Redis is a fast, rebuildable copy: PostgreSQL is the record, and every
  * decision here is one Lua script, never a read in JavaScript followed by a write.
@@ -341,9 +278,4 @@ export class TimeSaleStock {
       abandoned: Number(abandoned ?? 0),
     }
   }
-}
-
-/** The queue position of the request that drew `ticket` when `base` tickets left the queue (at least 1). */
-export function positionOf(ticket: number, base: number): number {
-  return Math.max(1, ticket - base)
 }

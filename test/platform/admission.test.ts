@@ -8,7 +8,7 @@ import { createHttpServer, type FastifyInstance } from '../../src/platform/http.
 import { createLogger } from '../../src/platform/logger.ts'
 import { createRegistry } from '../../src/platform/metrics.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
-import { lockKey as saleLockKey } from '../../src/timesale/stock.ts'
+import { lockKey as saleLockKey } from '../../src/timesale/stock-model.ts'
 import { createPolicy, userIds } from '../coupon/fixtures.ts'
 import { get, post } from '../helpers/http.ts'
 import { readTopics } from '../helpers/kafka.ts'

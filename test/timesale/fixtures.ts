@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Runtime } from '../../src/runtime.ts'
-import { type StockView, TimeSaleStock } from '../../src/timesale/stock.ts'
+import { TimeSaleStock } from '../../src/timesale/stock.ts'
+import type { StockView } from '../../src/timesale/stock-model.ts'
 import { post } from '../helpers/http.ts'
 import { eventually } from '../helpers/stack.ts'
 

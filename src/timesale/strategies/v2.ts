@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '../../errors.ts'
-import { lockKey } from '../stock.ts'
+import { lockKey } from '../stock-model.ts'
 import type { Completed, OrderInput, StrategyDeps } from './deps.ts'
 import { orderableSale } from './window.ts'
 
