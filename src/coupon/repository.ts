@@ -80,8 +80,8 @@ export class CouponRepository {
   }
 
   async snapshot(policyId: string): Promise<PolicySnapshot | undefined> {
-    const policy = await this.#pool.query<{ total_quantity: number; end_time: Date }>(
-      'SELECT total_quantity, end_time FROM coupon_policies WHERE id = $1',
+    const policy = await this.#pool.query<{ total_quantity: number; end_time: Date; created_at: Date }>(
+      'SELECT total_quantity, end_time, created_at FROM coupon_policies WHERE id = $1',
       [policyId],
     )
     const row = policy.rows[0]
@@ -94,6 +94,7 @@ export class CouponRepository {
       totalQuantity: row.total_quantity,
       endTime: row.end_time,
       holders: rows.map((r) => [r.user_id, r.request_id] as const),
+      createdAt: row.created_at,
     }
   }
 

@@ -47,7 +47,7 @@ export class CouponService {
     }
     const policy = await this.#deps.repository.insertPolicy(input)
     this.#deps.policies.put(policy)
-    await this.#deps.state.rebuild(policy.id)
+    await this.#deps.state.installCreated(policy.id)
     return policy
   }
 

@@ -46,6 +46,11 @@ export interface PolicySnapshot {
   readonly endTime: Date
   /** userId → requestId of every issued coupon. */
   readonly holders: ReadonlyArray<readonly [string, string]>
+  /**
+   * When the policy was created: Redis state stamped with another instant belongs to an earlier policy
+   * that had the same id (PostgreSQL reset or restored while Redis kept its data) and is replaced.
+   */
+  readonly createdAt: Date
 }
 
 /**
@@ -169,7 +174,8 @@ export class CouponStock {
 
   /**
    * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
-   * wins. Returns whether it installed.
+   * wins; state of an earlier policy with the same id (another `createdAt`) never does. Returns whether it
+   * installed.
    */
   async install(policyId: string, snapshot: PolicySnapshot, replace = false): Promise<boolean> {
     const k = keys(policyId)
@@ -182,8 +188,13 @@ export class CouponStock {
     const [installed] = await this.#scripts.call(
       'installState',
       policyId,
-      [k.meta, k.holders, build],
-      [snapshot.totalQuantity, replace ? 1 : 0, snapshot.endTime.getTime() + STATE_AFTER_END_MS],
+      [k.meta, k.holders, build, k.pending, k.outcomes],
+      [
+        snapshot.totalQuantity,
+        replace ? 1 : 0,
+        snapshot.endTime.getTime() + STATE_AFTER_END_MS,
+        snapshot.createdAt.getTime(),
+      ],
     )
     return installed === 1
   }

@@ -41,17 +41,30 @@ export class RebuildableState<Snapshot> {
    * `notFound` code for an unknown id.
    */
   rebuild(id: string): Promise<boolean> {
+    return this.#once(id, false)
+  }
+
+  /**
+   * Installs the state of a promotion just created, even when Redis holds state under its id: the install
+   * script keeps it only if it is this promotion's (its creation stamp), and replaces state an earlier
+   * promotion with the same id left (PostgreSQL reset or restored while Redis kept its data).
+   */
+  installCreated(id: string): Promise<boolean> {
+    return this.#once(id, true)
+  }
+
+  #once(id: string, always: boolean): Promise<boolean> {
     let loading = this.#loading.get(id)
     if (!loading) {
-      loading = this.#load(id).finally(() => this.#loading.delete(id))
+      loading = this.#load(id, always).finally(() => this.#loading.delete(id))
       this.#loading.set(id, loading)
     }
     return loading
   }
 
-  async #load(id: string): Promise<boolean> {
+  async #load(id: string, always: boolean): Promise<boolean> {
     const { hasState, snapshot, install, notFound } = this.#options
-    if (await hasState(id)) return false
+    if (!always && (await hasState(id))) return false
     const record = await snapshot(id)
     if (!record) throw new AppError(notFound)
     return install(id, record)

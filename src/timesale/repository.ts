@@ -84,9 +84,11 @@ export class TimeSaleRepository {
       max_per_user: number | null
       settled_requests: string
       end_at: Date
-    }>('SELECT total_quantity, max_per_user, settled_requests, end_at FROM time_sales WHERE id = $1', [
-      saleId,
-    ])
+      created_at: Date
+    }>(
+      'SELECT total_quantity, max_per_user, settled_requests, end_at, created_at FROM time_sales WHERE id = $1',
+      [saleId],
+    )
     const row = sale.rows[0]
     if (!row) return undefined
     const { rows } = await this.#pool.query<{ request_id: string; user_id: string; quantity: number }>(
@@ -99,6 +101,7 @@ export class TimeSaleRepository {
       maxPerUser: row.max_per_user,
       settledRequests: Number(row.settled_requests),
       orders: rows.map((r) => ({ requestId: r.request_id, userId: r.user_id, quantity: r.quantity })),
+      createdAt: row.created_at,
     }
   }
 

@@ -58,7 +58,7 @@ export class TimeSaleService {
     if (input.endAt <= this.#deps.now()) throw invalid('endAt이 이미 지났습니다.')
     const sale = await this.#deps.repository.insertSale(input)
     this.#deps.sales.put(sale)
-    await this.#deps.state.rebuild(sale.id)
+    await this.#deps.state.installCreated(sale.id)
     return sale
   }
 

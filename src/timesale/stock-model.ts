@@ -62,6 +62,11 @@ export interface SaleSnapshot {
   /** Every order: requestId, userId, quantity. */
   readonly orders: ReadonlyArray<Reservable>
   readonly settledRequests: number
+  /**
+   * When the sale was created: Redis state stamped with another instant belongs to an earlier sale that
+   * had the same id (PostgreSQL reset or restored while Redis kept its data) and is replaced.
+   */
+  readonly createdAt: Date
 }
 
 /** What Redis holds for a sale, for checks and the admin view. */

@@ -142,7 +142,8 @@ export class TimeSaleStock {
 
   /**
    * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
-   * wins. Returns whether it installed.
+   * wins; state of an earlier sale with the same id (another `createdAt`) never does. Returns whether it
+   * installed.
    */
   async install(saleId: string, snapshot: SaleSnapshot, replace = false): Promise<boolean> {
     const k = keys(saleId)
@@ -173,7 +174,18 @@ export class TimeSaleStock {
     const [installed] = await this.#scripts.call(
       'installState',
       saleId,
-      [k.meta, k.reservations, k.users, k.sold, k.ticket, k.settled, build.reservations, build.users],
+      [
+        k.meta,
+        k.reservations,
+        k.users,
+        k.sold,
+        k.ticket,
+        k.settled,
+        build.reservations,
+        build.users,
+        k.abandoned,
+        k.outcomes,
+      ],
       [
         snapshot.totalQuantity,
         snapshot.maxPerUser ?? 0,
@@ -181,6 +193,7 @@ export class TimeSaleStock {
         snapshot.settledRequests,
         replace ? 1 : 0,
         snapshot.endAt.getTime() + STATE_AFTER_END_MS,
+        snapshot.createdAt.getTime(),
       ],
     )
     return installed === 1

@@ -35,6 +35,7 @@ describe('reservations cut into bounded scripts, on the real Redis', () => {
       totalQuantity: total,
       endTime: new Date(Date.now() + 3_600_000),
       holders: [],
+      createdAt: new Date(),
     })
     const requests = Array.from({ length: 3 * RESERVE_CHUNK }, (_, i) => ({
       requestId: randomUUID(),
@@ -73,6 +74,7 @@ describe('reservations cut into bounded scripts, on the real Redis', () => {
       maxPerUser: 2,
       orders: [],
       settledRequests: 0,
+      createdAt: new Date(),
     })
     const requests = Array.from({ length: 3 * RESERVE_CHUNK }, (_, i) => ({
       requestId: randomUUID(),
