@@ -19,7 +19,7 @@ export function createCouponState(
     notFound: 'POLICY_NOT_FOUND',
     snapshot: (id) => repository.snapshot(id),
     hasState: (id) => stock.hasState(id),
-    install: (id, snapshot) => stock.install(id, snapshot),
+    install: (id, snapshot, created) => stock.install(id, snapshot, created ? 'created' : 'keep'),
     activeIds: (now) => repository.activePolicyIds(now),
     logger,
   })

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from '../platform/redis.ts'
 import { memoize } from '../shared/memoize.ts'
-import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
+import {
+  INSTALL_MODES,
+  type InstallMode,
+  PromotionScripts,
+  readPromotionScripts,
+} from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import { requestIdInSlot, slotOfTag } from '../shared/slot-ids.ts'
@@ -173,11 +178,11 @@ export class CouponStock {
   }
 
   /**
-   * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
-   * wins; state of an earlier policy with the same id (another `createdAt`) never does. Returns whether it
-   * installed.
+   * Installs state built from PostgreSQL. `mode` (see {@link InstallMode}): unless `replace`, state
+   * another process installed meanwhile wins; state of an earlier policy with the same id (another
+   * `createdAt`) never does. Returns whether it installed.
    */
-  async install(policyId: string, snapshot: PolicySnapshot, replace = false): Promise<boolean> {
+  async install(policyId: string, snapshot: PolicySnapshot, mode: InstallMode = 'keep'): Promise<boolean> {
     const k = keys(policyId)
     const build = k.build()
     for (let start = 0; start < snapshot.holders.length; start += BUILD_CHUNK) {
@@ -191,7 +196,7 @@ export class CouponStock {
       [k.meta, k.holders, build, k.pending, k.outcomes],
       [
         snapshot.totalQuantity,
-        replace ? 1 : 0,
+        INSTALL_MODES[mode],
         snapshot.endTime.getTime() + STATE_AFTER_END_MS,
         snapshot.createdAt.getTime(),
       ],

@@ -42,3 +42,14 @@ export class PromotionScripts<Extra extends string = never> {
     return scriptPayload(await this.#scripts.run(name, keys, args), this.#kind, id)
   }
 }
+
+/**
+ * How an install treats state already in place under the promotion's id: `keep` the promotion's own
+ * (installed meanwhile by another process); `replace` whatever is there (reconciliation); `created`: the
+ * promotion was just created, so state not stamped with its creation instant — unstamped state included —
+ * is an earlier promotion's and is replaced (`lua/includes/install.lua`).
+ */
+export type InstallMode = 'keep' | 'replace' | 'created'
+
+/** The install scripts' `mode` argument. */
+export const INSTALL_MODES: Record<InstallMode, number> = { keep: 0, replace: 1, created: 2 }

@@ -14,8 +14,12 @@ export interface RebuildableStateOptions<Snapshot> {
   /** Reads the record from PostgreSQL; undefined for an unknown id. */
   readonly snapshot: (id: string) => Promise<Snapshot | undefined>
   readonly hasState: (id: string) => Promise<boolean>
-  /** Installs the snapshot in Redis unless another process did meanwhile; returns whether it did. */
-  readonly install: (id: string, snapshot: Snapshot) => Promise<boolean>
+  /**
+   * Installs the snapshot in Redis unless another process did meanwhile; returns whether it did.
+   * `created`: the promotion was just created, so state in place not stamped with its creation instant is
+   * an earlier promotion's and is replaced.
+   */
+  readonly install: (id: string, snapshot: Snapshot, created: boolean) => Promise<boolean>
   /** Ids whose state is warmed at start (promotions whose window has not ended). */
   readonly activeIds: (now: Date) => Promise<string[]>
   readonly logger: Logger
@@ -67,7 +71,7 @@ export class RebuildableState<Snapshot> {
     if (!always && (await hasState(id))) return false
     const record = await snapshot(id)
     if (!record) throw new AppError(notFound)
-    return install(id, record)
+    return install(id, record, always)
   }
 
   /** Runs `fn`; if it finds the state missing, rebuilds it and runs `fn` once more. */

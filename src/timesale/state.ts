@@ -20,7 +20,7 @@ export function createTimeSaleState(
     notFound: 'TIMESALE_NOT_FOUND',
     snapshot: (id) => repository.snapshot(id),
     hasState: (id) => stock.hasState(id),
-    install: (id, snapshot) => stock.install(id, snapshot),
+    install: (id, snapshot, created) => stock.install(id, snapshot, created ? 'created' : 'keep'),
     activeIds: (now) => repository.activeSaleIds(now),
     logger,
   })

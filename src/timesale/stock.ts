@@ -1,5 +1,10 @@
 import type { Redis } from '../platform/redis.ts'
-import { PromotionScripts, readPromotionScripts } from '../shared/promotion-scripts.ts'
+import {
+  INSTALL_MODES,
+  type InstallMode,
+  PromotionScripts,
+  readPromotionScripts,
+} from '../shared/promotion-scripts.ts'
 import type { IndexEntry } from '../shared/request-index.ts'
 import { chunksOf, RESERVE_CHUNK, SETTLE_CHUNK } from '../shared/script-chunks.ts'
 import { requestIdInSlot } from '../shared/slot-ids.ts'
@@ -141,11 +146,11 @@ export class TimeSaleStock {
   }
 
   /**
-   * Installs state built from PostgreSQL. Unless `replace`, state another process installed meanwhile
-   * wins; state of an earlier sale with the same id (another `createdAt`) never does. Returns whether it
-   * installed.
+   * Installs state built from PostgreSQL. `mode` (see {@link InstallMode}): unless `replace`, state
+   * another process installed meanwhile wins; state of an earlier sale with the same id (another
+   * `createdAt`) never does. Returns whether it installed.
    */
-  async install(saleId: string, snapshot: SaleSnapshot, replace = false): Promise<boolean> {
+  async install(saleId: string, snapshot: SaleSnapshot, mode: InstallMode = 'keep'): Promise<boolean> {
     const k = keys(saleId)
     const build = k.build()
     const perUser = new Map<string, number>()
@@ -191,7 +196,7 @@ export class TimeSaleStock {
         snapshot.maxPerUser ?? 0,
         sold,
         snapshot.settledRequests,
-        replace ? 1 : 0,
+        INSTALL_MODES[mode],
         snapshot.endAt.getTime() + STATE_AFTER_END_MS,
         snapshot.createdAt.getTime(),
       ],

@@ -97,7 +97,8 @@ describe('Redis state of an earlier promotion with the same id', () => {
       const [first, second, third] = userIds(3) as [string, string, string]
       // The earlier policy: 1 coupon, held by someone, and `first` pending.
       const early = await probeNextId(coupon.runtime.pool, 'coupon_policies', async (id) => {
-        await redis.hset(`{c:${id}}:meta`, 'total', '1', 'ready', '1', 'created', '1')
+        // Unstamped, as older versions wrote it.
+        await redis.hset(`{c:${id}}:meta`, 'total', '1', 'ready', '1')
         await redis.hset(`{c:${id}}:holders`, 'someone', randomUUID())
         await redis.hset(`{c:${id}}:pending`, first, randomUUID())
       })

@@ -5,7 +5,7 @@
 -- KEYS[4]  {c:ID}:pending   deleted with state of an earlier policy that had the same id
 -- KEYS[5]  {c:ID}:outcomes  likewise
 -- ARGV[1]  total quantity
--- ARGV[2]  1 to replace existing state (reconciliation), 0 to keep it
+-- ARGV[2]  mode: 0 keep the policy's own state, 1 replace any (reconciliation), 2 just created (see install)
 -- ARGV[3]  when the state may be forgotten (ms since epoch): a while after the policy's window ended
 -- ARGV[4]  the policy's creation instant (ms since epoch): tells this policy's state from an earlier one's
 -- returns  {'OK', 1} when installed, {'OK', 0} when state was already there

@@ -13,7 +13,7 @@
 -- ARGV[2]  max per user (0 = no limit)
 -- ARGV[3]  units sold (the sum of the orders)
 -- ARGV[4]  settled watermark (settled requests)
--- ARGV[5]  1 to replace existing state (reconciliation), 0 to keep it
+-- ARGV[5]  mode: 0 keep the sale's own state, 1 replace any (reconciliation), 2 just created (see install)
 -- ARGV[6]  when the state may be forgotten (ms since epoch): a while after the sale's window ended
 -- ARGV[7]  the sale's creation instant (ms since epoch): tells this sale's state from an earlier one's
 -- returns  {'OK', 1} when installed, {'OK', 0} when state was already there
