@@ -126,7 +126,7 @@ describe('report formatting', () => {
     )
     assert.match(md, /\| \*\*V3\*\* \| 4\.00 ms \(seed ~10ms\) \| 12,000 \(seed ~5000\+\) \|/)
     assert.match(md, /!\[latency percentiles\]\(x\/latency\.svg\)/)
-    assert.match(md, /node src\/main\.ts bench --quick/)
+    assert.match(md, /node bench\/main\.ts bench --quick/)
     assert.match(md, /2 cores \(Test CPU\)/)
   })
 })
