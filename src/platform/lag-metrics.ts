@@ -44,9 +44,21 @@ export class LagMonitor {
   }
 }
 
+/** One consumer whose gauges a registry reports. */
+interface ConsumerSource {
+  readonly monitor: LagMonitor
+  readonly groupId: string
+  readonly stats: () => ConsumerStats | undefined
+}
+
+/** The consumers of each registry: one process may run several (`node src/main.ts all`). */
+const sourcesOf = new WeakMap<Registry, ConsumerSource[]>()
+
 /**
  * Prometheus gauges for a consumer: lag per partition and in estimated seconds (read from the brokers on
- * scrape, at most every 2 s), and a stall signal from the consumer's own progress.
+ * scrape, at most every 2 s), and a stall signal from the consumer's own progress. The gauges are created
+ * once per registry, labelled by group; each further consumer of the process (one per flow) adds its
+ * series to them.
  */
 export function registerConsumerMetrics(
   registry: Registry,
@@ -54,21 +66,33 @@ export function registerConsumerMetrics(
   groupId: string,
   stats: () => ConsumerStats | undefined,
 ): void {
+  const known = sourcesOf.get(registry)
+  if (known) {
+    known.push({ monitor, groupId, stats })
+    return
+  }
+  const sources: ConsumerSource[] = [{ monitor, groupId, stats }]
+  sourcesOf.set(registry, sources)
   new Gauge({
     name: 'kafka_consumer_group_lag',
     help: 'Messages not yet committed by the consumer group, per partition',
     labelNames: ['group', 'topic', 'partition'],
     registers: [registry],
     async collect() {
-      try {
-        const { lag } = await monitor.read()
-        this.reset()
-        for (const p of lag.partitions)
-          this.set({ group: groupId, topic: p.topic, partition: String(p.partition) }, Number(p.lag))
-      } catch {
-        // Brokers unreachable: the series disappear, which alerting on absence catches.
-        this.reset()
-      }
+      this.reset()
+      await Promise.all(
+        sources.map(async (source) => {
+          try {
+            const { lag } = await source.monitor.read()
+            for (const p of lag.partitions) {
+              const labels = { group: source.groupId, topic: p.topic, partition: String(p.partition) }
+              this.set(labels, Number(p.lag))
+            }
+          } catch {
+            // Brokers unreachable: the group's series disappear, which alerting on absence catches.
+          }
+        }),
+      )
     },
   })
   new Gauge({
@@ -77,12 +101,17 @@ export function registerConsumerMetrics(
     labelNames: ['group'],
     registers: [registry],
     async collect() {
-      try {
-        const { seconds } = await monitor.read()
-        this.set({ group: groupId }, seconds ?? -1)
-      } catch {
-        this.reset()
-      }
+      this.reset()
+      await Promise.all(
+        sources.map(async (source) => {
+          try {
+            const { seconds } = await source.monitor.read()
+            this.set({ group: source.groupId }, seconds ?? -1)
+          } catch {
+            // As above: no series while the brokers are unreachable.
+          }
+        }),
+      )
     },
   })
   new Gauge({
@@ -91,8 +120,10 @@ export function registerConsumerMetrics(
     labelNames: ['group'],
     registers: [registry],
     collect() {
-      const last = stats()?.lastBatchAt
-      if (last !== undefined) this.set({ group: groupId }, (Date.now() - last) / 1000)
+      for (const source of sources) {
+        const last = source.stats()?.lastBatchAt
+        if (last !== undefined) this.set({ group: source.groupId }, (Date.now() - last) / 1000)
+      }
     },
   })
   new Gauge({
@@ -101,7 +132,7 @@ export function registerConsumerMetrics(
     labelNames: ['group'],
     registers: [registry],
     collect() {
-      this.set({ group: groupId }, stats()?.buffered ?? 0)
+      for (const source of sources) this.set({ group: source.groupId }, source.stats()?.buffered ?? 0)
     },
   })
 }

@@ -111,4 +111,23 @@ describe('consumer lag', () => {
     assert.equal(estimateDrainSeconds(reading(100, 1000), reading(100, 1200), 1000), null, 'no progress')
     assert.equal(estimateDrainSeconds(reading(0, 10), reading(10, 10), 1000), 0, 'drained')
   })
+
+  it('reports every consumer of one process (both flows in `all`) on one registry', async () => {
+    const registry = createRegistry('test')
+    const groups = [testGroupId(config, 'lag-a'), testGroupId(config, 'lag-b')]
+    for (const [i, groupId] of groups.entries()) {
+      const monitor = new LagMonitor(config.kafka, groupId, [topic], 0)
+      registerConsumerMetrics(registry, monitor, groupId, () => ({
+        messages: 0,
+        batches: 0,
+        lastBatchAt: Date.now(),
+        buffered: i + 1,
+      }))
+    }
+    const metrics = await registry.metrics()
+    for (const [i, groupId] of groups.entries()) {
+      assert.match(metrics, new RegExp(`consumer_buffered_messages\\{group="${groupId}"[^}]*\\} ${i + 1}`))
+      assert.match(metrics, new RegExp(`kafka_consumer_group_lag_seconds\\{group="${groupId}"`))
+    }
+  })
 })
