@@ -2,7 +2,7 @@ import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ERRORS } from '../errors.ts'
 import type { OverloadConfig } from './http-config.ts'
-import { Counter, type Registry } from './metrics.ts'
+import { Counter, metricOnce, type Registry } from './metrics.ts'
 
 /** Why a request was shed: under-pressure's check types, plus our in-flight limit. */
 export type ShedReason =
@@ -40,12 +40,17 @@ function isWrite(request: FastifyRequest): boolean {
  */
 export async function registerAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<void> {
   const { limits } = options
-  const shed = new Counter({
-    name: 'http_requests_shed_total',
-    help: 'Write requests answered 503 OVERLOADED without being processed, by route and reason',
-    labelNames: ['route', 'reason'],
-    registers: [options.registry],
-  })
+  const shed = metricOnce(
+    options.registry,
+    'http_requests_shed_total',
+    () =>
+      new Counter({
+        name: 'http_requests_shed_total',
+        help: 'Write requests answered 503 OVERLOADED without being processed, by route and reason',
+        labelNames: ['route', 'reason'],
+        registers: [options.registry],
+      }),
+  )
   const retryAfter = String(limits.retryAfterSeconds)
   const body = (request: FastifyRequest) => ({
     statusCode: 503,

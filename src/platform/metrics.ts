@@ -18,3 +18,12 @@ export function createRegistry(service: string, instance = `${hostname()}-${proc
 export const LATENCY_BUCKETS = [
   0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1, 2, 5, 10,
 ]
+
+/**
+ * The metric `name` of `registry`, made by `make` on first use: a process that runs several services on
+ * one registry (`node src/main.ts all`) shares each metric between them, since a name can be registered
+ * only once.
+ */
+export function metricOnce<M>(registry: Registry, name: string, make: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? make()
+}

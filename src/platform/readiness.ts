@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { withTimeout } from './async.ts'
-import { Gauge, type Registry } from './metrics.ts'
+import { Gauge, metricOnce, type Registry } from './metrics.ts'
 
 /** A readiness probe: resolves when the dependency answers, rejects otherwise. */
 export type ReadinessCheck = () => Promise<void>
@@ -28,23 +28,29 @@ export async function runChecks(checks: Record<string, ReadinessCheck>): Promise
 /**
  * `GET /ready` (200 when every dependency answers, else 503 with the failing ones) and the gauge
  * `service_dependency_up{dependency}` (1 up, 0 down), probed on each scrape, which the readiness alert
- * watches.
+ * watches. Services sharing a registry (`all`) share the gauge, probed with the first one's checks (the
+ * same dependencies).
  */
 export function registerReadiness(
   app: FastifyInstance,
   registry: Registry,
   checks: Record<string, ReadinessCheck>,
 ): void {
-  new Gauge({
-    name: 'service_dependency_up',
-    help: 'Whether a dependency (kafka, redis, postgres) answered its readiness probe: 1 up, 0 down; probed on scrape',
-    labelNames: ['dependency'],
-    registers: [registry],
-    async collect() {
-      for (const [dependency, state] of Object.entries(await runChecks(checks)))
-        this.set({ dependency }, state === 'ok' ? 1 : 0)
-    },
-  })
+  metricOnce(
+    registry,
+    'service_dependency_up',
+    () =>
+      new Gauge({
+        name: 'service_dependency_up',
+        help: 'Whether a dependency (kafka, redis, postgres) answered its readiness probe: 1 up, 0 down; probed on scrape',
+        labelNames: ['dependency'],
+        registers: [registry],
+        async collect() {
+          for (const [dependency, state] of Object.entries(await runChecks(checks)))
+            this.set({ dependency }, state === 'ok' ? 1 : 0)
+        },
+      }),
+  )
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     const results = await runChecks(checks)
     const ready = Object.values(results).every((state) => state === 'ok')

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from '../platform/metrics.ts'
+import { Gauge, metricOnce, type Registry } from '../platform/metrics.ts'
 
 /** Open streams of one process against `SSE_MAX_CONNECTIONS`, shared by its HTTP servers. */
 export class StreamBudget {
@@ -8,10 +8,16 @@ export class StreamBudget {
 
   constructor(max: number, registry: Registry) {
     this.#max = max
-    const existing = registry.getSingleMetric('http_sse_streams_open')
-    this.#gauge =
-      (existing as Gauge | undefined) ??
-      new Gauge({ name: 'http_sse_streams_open', help: 'Open result streams (SSE)', registers: [registry] })
+    this.#gauge = metricOnce(
+      registry,
+      'http_sse_streams_open',
+      () =>
+        new Gauge({
+          name: 'http_sse_streams_open',
+          help: 'Open result streams (SSE)',
+          registers: [registry],
+        }),
+    )
   }
 
   get open(): number {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from '../platform/http.ts'
-import { Counter, type Registry } from '../platform/metrics.ts'
+import { Counter, metricOnce, type Registry } from '../platform/metrics.ts'
 import { STRATEGIES, type Strategy } from './strategy.ts'
 
 const NAME = 'http_write_requests_total'
@@ -20,14 +20,17 @@ export class WriteMetrics {
 
   constructor(registry: Registry, flow: string) {
     this.#flow = flow
-    this.#counter =
-      (registry.getSingleMetric(NAME) as Counter<'flow' | 'strategy' | 'class'> | undefined) ??
-      new Counter({
-        name: NAME,
-        help: 'Answers of the issue/order endpoints by flow, strategy (v1|v2|v3) and status class (2xx|4xx|5xx)',
-        labelNames: ['flow', 'strategy', 'class'],
-        registers: [registry],
-      })
+    this.#counter = metricOnce(
+      registry,
+      NAME,
+      () =>
+        new Counter({
+          name: NAME,
+          help: 'Answers of the issue/order endpoints by flow, strategy (v1|v2|v3) and status class (2xx|4xx|5xx)',
+          labelNames: ['flow', 'strategy', 'class'],
+          registers: [registry],
+        }) as Counter<'flow' | 'strategy' | 'class'>,
+    )
     for (const strategy of STRATEGIES) {
       for (const statusClass of CLASSES) this.#counter.inc({ flow, strategy, class: statusClass }, 0)
     }

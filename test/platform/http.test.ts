@@ -191,4 +191,35 @@ describe('HTTP server factory', () => {
     assert.ok(openapi.paths['/api/things'])
     assert.equal((await app.inject('/docs')).statusCode < 400, true)
   })
+
+  it('runs two services on one registry (`all`): both start and both are measured', async () => {
+    const registry = createRegistry('test')
+    const servers = await Promise.all(
+      ['one', 'two'].map((name) =>
+        createHttpServer(
+          {
+            name,
+            title: name,
+            bodyLimit: 1024,
+            logger: createLogger({ level: 'silent', name: 'test' }),
+            registry,
+            readiness: { postgres: async () => {} },
+          },
+          (instance) => {
+            instance.get(`/api/${name}`, async () => ({ name }))
+          },
+        ),
+      ),
+    )
+    try {
+      for (const [i, server] of servers.entries()) {
+        assert.equal((await server.inject(`/api/${['one', 'two'][i]}`)).statusCode, 200)
+      }
+      const metrics = (await servers[0]?.inject('/metrics'))?.body ?? ''
+      assert.match(metrics, /http_request_duration_seconds_count\{[^}]*route="\/api\/one"/)
+      assert.match(metrics, /http_request_duration_seconds_count\{[^}]*route="\/api\/two"/)
+    } finally {
+      await Promise.all(servers.map((server) => server.close()))
+    }
+  })
 })
