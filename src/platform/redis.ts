@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Cluster, Redis as SingleNodeRedis } from 'ioredis'
@@ -165,8 +166,12 @@ export class LuaScripts<Name extends string = string> {
   constructor(redis: Redis, scripts: readonly ScriptFile[]) {
     this.#runners = new Map(
       scripts.map((script) => {
-        redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua })
-        const command = (redis as unknown as Record<string, ScriptRunner>)[script.name]
+        // The command is named after the script's content: flows share one client in a process that runs
+        // them all, and their scripts share names (each has an `accept`); ioredis's auto-pipelining looks
+        // a script up by command name, so a shared name would run the flow defined last.
+        const commandName = `${script.name}_${createHash('sha1').update(script.lua).digest('hex')}`
+        redis.defineCommand(commandName, { numberOfKeys: script.numberOfKeys, lua: script.lua })
+        const command = (redis as unknown as Record<string, ScriptRunner>)[commandName]
         if (!command) throw new Error(`Lua script ${script.name} is not defined on this client`)
         return [script.name, { numberOfKeys: script.numberOfKeys, run: command.bind(redis) }]
       }),

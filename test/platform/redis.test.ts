@@ -61,6 +61,13 @@ describe('Redis client and Lua scripts', () => {
     )
     assert.throws(() => scripts.run('takeIfPositive', ['a', 'b']), /takes 1 keys/)
   })
+
+  it('keeps apart scripts of the same name on one client (flows sharing a process, as in `all`)', async () => {
+    const one = new LuaScripts<'accept'>(redis, [{ name: 'accept', numberOfKeys: 0, lua: "return 'one'" }])
+    const two = new LuaScripts<'accept'>(redis, [{ name: 'accept', numberOfKeys: 0, lua: "return 'two'" }])
+    const answers = await Promise.all([one.run('accept', []), two.run('accept', []), one.run('accept', [])])
+    assert.deepEqual(answers, ['one', 'two', 'one'])
+  })
 })
 
 describe('RedisLock', () => {
