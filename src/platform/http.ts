@@ -20,9 +20,10 @@ import {
   refuseEncodedBodies,
   refuseUnknownQueryParameters,
 } from './http-edge.ts'
+import { registerHttpMetrics } from './http-metrics.ts'
 import { registerJsonParser } from './json-parser.ts'
 import type { Logger } from './logger.ts'
-import { Counter, Histogram, LATENCY_BUCKETS, metricOnce, type Registry } from './metrics.ts'
+import type { Registry } from './metrics.ts'
 import { type ReadinessCheck, registerReadiness } from './readiness.ts'
 import type { Redis } from './redis.ts'
 import { schemaKeywords } from './schema-keywords.ts'
@@ -197,41 +198,7 @@ export async function createHttpServer(
   const methods = collectMethods(app)
   refuseEncodedBodies(app)
 
-  const duration = metricOnce(
-    options.registry,
-    'http_request_duration_seconds',
-    () =>
-      new Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'HTTP request duration by route and status',
-        labelNames: ['method', 'route', 'status'],
-        buckets: LATENCY_BUCKETS,
-        registers: [options.registry],
-      }),
-  )
-  app.addHook('onResponse', async (request, reply) => {
-    duration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      },
-      reply.elapsedTime / 1000,
-    )
-  })
-
-  const adminRefused = metricOnce(
-    options.registry,
-    'http_admin_refused_total',
-    () =>
-      new Counter({
-        name: 'http_admin_refused_total',
-        help: 'Admin requests refused: a missing or wrong token (UNAUTHORIZED) or a non-loopback client without a configured token (ADMIN_LOOPBACK_ONLY)',
-        labelNames: ['code'],
-        registers: [options.registry],
-      }),
-  )
-  for (const code of ADMIN_REFUSALS) adminRefused.inc({ code }, 0)
+  const { adminRefused } = registerHttpMetrics(app, options.registry)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = httpError(error)
