@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { FLOWS } from '../chaos/flows.ts'
 import { masterOf, owningConsumer, promotionKey, promotionPartition } from './faults.ts'
@@ -36,6 +37,7 @@ describe('cluster topology under faults', { skip: skipUnlessTopology }, () => {
     })
 
     it(`${flow.name}: the Redis master of the promotion's slot SIGKILLed, its replica promoted`, async () => {
+      let promoted: number | undefined
       const result = await runTopologyScenario({
         title: `topology: SIGKILL of the Redis master of the promotion's slot mid-burst`,
         flow,
@@ -51,6 +53,7 @@ describe('cluster topology under faults', { skip: skipUnlessTopology }, () => {
             const master = await masterOf(key).catch(() => victim)
             if (master !== victim) {
               note(`redis-${master} promoted to master of ${key}`)
+              promoted = master
               return
             }
             await sleep(250)
@@ -58,6 +61,10 @@ describe('cluster topology under faults', { skip: skipUnlessTopology }, () => {
           note('no replica promoted within 30 s')
         },
       })
+      assert.ok(
+        promoted,
+        `no replica of the killed master was promoted within 30 s (cluster-node-timeout 3 s)`,
+      )
       assertChecks(result)
     })
 
