@@ -6,7 +6,7 @@ import { BatchingProducer, createProducer, prefixTopics } from '../platform/kafk
 import { createLogger } from '../platform/logger.ts'
 import { createPool } from '../platform/postgres.ts'
 import { requestIdOf } from '../shared/ids.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 export const dlqCommand: Command = {
   summary: 'list or replay dead letters of a flow (replay: all, or --request-id …)',

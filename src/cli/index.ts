@@ -1,4 +1,5 @@
 import { flows } from '../flows.ts'
+import type { Command } from './command.ts'
 import { dlqCommand } from './dlq.ts'
 import { helpCommand } from './help.ts'
 import { lagCommand } from './lag.ts'
@@ -8,14 +9,11 @@ import { scaleCommand } from './scale.ts'
 import { serveCommand } from './serve.ts'
 import { topicsCommand } from './topics.ts'
 
-export interface Command {
-  readonly summary: string
-  readonly usage: string
-  /** Resolves when the command is done (a server command resolves once it is listening). */
-  run(args: string[]): Promise<number | undefined>
-}
+/** `help` lists the commands given below, each once. */
+const help = helpCommand(() => Object.values(commands))
 
-export const commands: Record<string, Command> = {
+/** Every command by the name it is called with (`node src/main.ts <name>`). */
+export const commands: Readonly<Record<string, Command>> = {
   ...Object.fromEntries(flows.map((flow) => [flow.name, serveCommand(flow)])),
   all: serveCommand(undefined),
   migrate: migrateCommand,
@@ -24,7 +22,7 @@ export const commands: Record<string, Command> = {
   lag: lagCommand,
   reconcile: reconcileCommand,
   scale: scaleCommand,
-  help: helpCommand,
-  '--help': helpCommand,
-  '-h': helpCommand,
+  help,
+  '--help': help,
+  '-h': help,
 }

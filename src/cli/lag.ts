@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts'
 import { findFlow, flowNames, flows } from '../flows.ts'
 import { prefixTopics } from '../platform/kafka.ts'
 import { LagMonitor } from '../platform/lag-metrics.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 function pad(value: unknown, width: number): string {
   return String(value).padEnd(width)

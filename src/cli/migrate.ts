@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.ts'
 import { createLogger } from '../platform/logger.ts'
 import { migrate } from '../platform/postgres.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 export const migrateCommand: Command = {
   summary: 'apply pending database migrations',

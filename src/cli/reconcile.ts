@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts'
 import { findFlow, flowNames, flows } from '../flows.ts'
 import { createRuntime, type Feature, featureContext } from '../runtime.ts'
 import { integerIdOf } from '../shared/ids.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 async function run<T>(
   feature: Feature<T>,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { findFlow, flowNames } from '../flows.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url))
 

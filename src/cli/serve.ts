@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { flows, type RegisteredFlow } from '../flows.ts'
 import { createRuntime, type StartOptions, startFeature } from '../runtime.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 /** Runs one flow's service (or all of them in one process, `flow` undefined) until SIGTERM / SIGINT. */
 export function serveCommand(flow: RegisteredFlow | undefined): Command {

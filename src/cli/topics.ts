@@ -2,7 +2,7 @@ import { loadConfig } from '../config.ts'
 import { allTopics } from '../flows.ts'
 import { ensureTopics } from '../platform/kafka.ts'
 import { createLogger } from '../platform/logger.ts'
-import type { Command } from './index.ts'
+import type { Command } from './command.ts'
 
 export const topicsCommand: Command = {
   summary: 'create the Kafka topics that are missing',
