@@ -38,6 +38,11 @@ export const ERRORS = {
     retryable: false,
     message: '압축된 요청 본문은 지원하지 않습니다. Content-Encoding 없이 보내주세요.',
   },
+  NOT_IMPLEMENTED: {
+    status: 501,
+    retryable: false,
+    message: '지원하지 않는 Transfer-Encoding 입니다. chunked 만 사용할 수 있습니다.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '요청 본문이 너무 큽니다.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '지원하지 않는 Content-Type 입니다.' },
   RATE_LIMITED: {

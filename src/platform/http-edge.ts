@@ -86,6 +86,22 @@ export function refuseEncodedBodies(app: FastifyInstance): void {
   })
 }
 
+/**
+ * Refuses a request whose `Transfer-Encoding` names a coding other than `chunked` (`gzip, chunked`) with
+ * 501 `NOT_IMPLEMENTED`, before its body is read: RFC 9112 §6.1 says a server that does not understand a
+ * transfer coding answers 501, and Node's parser would hand over the still-encoded bytes as the body. Node
+ * itself refuses a request whose final coding is not `chunked` (400 `BAD_REQUEST`).
+ */
+export function refuseUnknownTransferCodings(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers['transfer-encoding']
+    if (header === undefined) return done()
+    // Codings are a comma list, each with optional parameters (RFC 9112 §7); names are case-insensitive.
+    const codings = header.split(',').map((coding) => coding.split(';')[0]?.trim().toLowerCase())
+    done(codings.every((coding) => coding === 'chunked') ? undefined : new AppError('NOT_IMPLEMENTED'))
+  })
+}
+
 /** Fastify's own client errors (router and body parser), mapped to our stable codes. */
 export const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',

@@ -19,6 +19,7 @@ import {
   FRAMEWORK_CODES,
   refuseEncodedBodies,
   refuseUnknownQueryParameters,
+  refuseUnknownTransferCodings,
 } from './http-edge.ts'
 import { registerHttpMetrics } from './http-metrics.ts'
 import { registerJsonParser } from './json-parser.ts'
@@ -196,6 +197,7 @@ export async function createHttpServer(
   // Every route, plugins' included: unknown query parameters are a 400, a method the path lacks a 405.
   refuseUnknownQueryParameters(app)
   const methods = collectMethods(app)
+  refuseUnknownTransferCodings(app)
   refuseEncodedBodies(app)
 
   const { adminRefused } = registerHttpMetrics(app, options.registry)
@@ -215,7 +217,8 @@ export async function createHttpServer(
         'admin request refused',
       )
     }
-    if (appError.status >= 500) {
+    // 501 answers the client's transfer coding: nothing failed here.
+    if (appError.status >= 500 && appError.code !== 'NOT_IMPLEMENTED') {
       request.log.error({ err: error, code: appError.code, url: request.url }, 'request failed')
     }
     void reply

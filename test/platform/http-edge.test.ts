@@ -2,63 +2,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { couponFeature } from '../../src/coupon/feature.ts'
 import { ERRORS } from '../../src/errors.ts'
-import type { FastifyInstance } from '../../src/platform/http.ts'
-import { createRuntime, type Feature, type Runtime, startFeature } from '../../src/runtime.ts'
+import type { Feature } from '../../src/runtime.ts'
 import { timesaleFeature } from '../../src/timesale/feature.ts'
-import { cleanup, testConfig } from '../helpers/stack.ts'
+import { concrete, rawExchange, routesOf, type Started, startWithApp as start } from '../helpers/routes.ts'
 
 const KOREAN = /[가-힣]/
-
-interface Started {
-  readonly app: FastifyInstance
-  readonly url: string
-  readonly runtime: Runtime
-  close(): Promise<void>
-}
-
-/** A service on the real stack, with its Fastify instance at hand to list its routes. */
-async function start<T>(feature: Feature<T>): Promise<Started> {
-  const config = testConfig()
-  const runtime = await createRuntime(config, feature.name)
-  const started = await startFeature(runtime, feature, { port: 0, consume: false })
-  assert.ok(started.app && started.url)
-  return {
-    app: started.app,
-    url: started.url,
-    runtime,
-    async close() {
-      await runtime.lifecycle.close()
-      await cleanup(config)
-    },
-  }
-}
-
-/** Every (method, path) of `app`, read from `printRoutes`' tree (4 characters of indent per level). */
-function routesOf(app: FastifyInstance): Array<{ method: string; path: string }> {
-  const routes: Array<{ method: string; path: string }> = []
-  const stack: string[] = []
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (.*?)(?: \(([^)]*)\))?$/.exec(line)
-    if (!match) continue
-    const depth = (match[1] ?? '').length / 4
-    stack.length = depth
-    stack.push(match[2] ?? '')
-    for (const method of (match[3] ?? '').split(', ').filter(Boolean)) {
-      routes.push({ method, path: stack.join('') })
-    }
-  }
-  return routes
-}
-
-/** A concrete URL for a route pattern, with parameters that pass their own rules. */
-function concrete(path: string): string {
-  return path
-    .replace(/:requestId/g, '0b7c3f1e-8a4d-4c2b-9e5f-1a2b3c4d5e6f')
-    .replace(/:userId/g, '1001')
-    .replace(/:[A-Za-z]+/g, '1')
-    .replace(/^\/docs\/\*$/, '/docs/static/index.html')
-    .replace(/\*$/, '/')
-}
 
 async function call(url: string, init: RequestInit = {}) {
   const response = await fetch(url, init)
@@ -137,6 +85,40 @@ for (const feature of [couponFeature, timesaleFeature] as Feature<unknown>[]) {
         body: new Uint8Array([0x1f, 0x8b, 0x08, 0x00]),
       })
       assertEnvelope(response.body, 415, 'UNSUPPORTED_CONTENT_ENCODING', path)
+    })
+
+    it('answers a transfer coding other than chunked with 501 NOT_IMPLEMENTED on every route (RFC 9112 §6.1)', async () => {
+      const body = '{}'
+      const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+      const send = (method: string, path: string, codings: string) =>
+        rawExchange(
+          service.url,
+          `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+            `Transfer-Encoding: ${codings}\r\nConnection: close\r\n\r\n${chunked}`,
+        )
+      const wrong: string[] = []
+      const paths = [...routesOf(service.app), { method: 'POST', path: '/api/nothing-here' }]
+      for (const { method, path } of paths) {
+        if (method === 'HEAD') continue
+        const url = concrete(path)
+        for (const codings of ['gzip, chunked', 'GZIP,chunked', 'x-unknown;q=1, chunked']) {
+          const answer = await send(method, url, codings)
+          const parsed = answer.body ? JSON.parse(answer.body) : {}
+          if (answer.status !== 501 || parsed.code !== 'NOT_IMPLEMENTED' || parsed.path !== url) {
+            wrong.push(`${method} ${url} [${codings}] → ${answer.status} ${answer.body}`)
+          }
+        }
+      }
+      assert.deepEqual(wrong, [], 'routes that read a body of an unknown transfer coding')
+      const base = feature.name === 'coupon' ? '/api/coupons/policies' : '/api/timesales'
+      const example = JSON.parse((await send('POST', base, 'gzip, chunked')).body)
+      assertEnvelope(example, 501, 'NOT_IMPLEMENTED', base)
+      // Plain chunked is read as ever (the admin create validates the empty body); chunked not last → 400.
+      const plain = JSON.parse((await send('POST', base, 'chunked')).body)
+      assertEnvelope(plain, 400, 'VALIDATION_FAILED', base)
+      const notLast = await send('POST', base, 'chunked, gzip')
+      assert.equal(notLast.status, 400, notLast.head)
+      assert.equal(JSON.parse(notLast.body).code, 'BAD_REQUEST')
     })
   })
 }
