@@ -8,6 +8,8 @@ import type { FastifyInstance } from '../platform/http.ts'
 const PUBLIC_DIR = fileURLToPath(new URL('./public', import.meta.url))
 // The chart library is served as published on npm, straight from node_modules: no bundler, no download.
 const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'))
+/** The files of uPlot the page loads; nothing else of the package is served. */
+const VENDOR_FILES = ['uPlot.iife.min.js', 'uPlot.min.css'] as const
 
 /** What the page needs to know about the service it is served by. */
 export interface DashboardOptions {
@@ -28,13 +30,19 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const onRequest = requireDashboardAccess(options.adminToken)
   await app.register(async (scope) => {
     scope.addHook('onRequest', onRequest)
-    await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/dashboard/', index: 'index.html' })
+    // One route per file (`wildcard: false`): an unknown path under /dashboard/ is a 404, a known file
+    // answers only GET and HEAD (405 otherwise).
     await scope.register(fastifyStatic, {
-      root: UPLOT_DIR,
-      prefix: '/dashboard/vendor/',
-      decorateReply: false,
-      allowedPath: (path) => path === '/uPlot.iife.min.js' || path === '/uPlot.min.css',
+      root: PUBLIC_DIR,
+      prefix: '/dashboard/',
+      index: 'index.html',
+      wildcard: false,
     })
+    for (const file of VENDOR_FILES) {
+      scope.get(`/dashboard/vendor/${file}`, { schema: { hide: true } }, (_request, reply) =>
+        reply.sendFile(file, UPLOT_DIR),
+      )
+    }
     scope.get('/dashboard', { schema: { hide: true } }, async (_request, reply) =>
       reply.redirect('/dashboard/'),
     )

@@ -45,7 +45,9 @@ export function refuseUnknownQueryParameters(app: FastifyInstance): void {
 /**
  * Answers a method a path does not have with 405 `METHOD_NOT_ALLOWED` and an `Allow` header listing the
  * methods it has (RFC 9110 §15.5.6), instead of 404. Routes are collected as they are registered; call
- * {@link MethodCheck.allowed} from the not-found handler.
+ * {@link MethodCheck.allowed} from the not-found handler. Wildcard routes (static files: `/dashboard/*`,
+ * `/docs/static/*`) are left out: a wildcard matches every path under it, so it cannot tell that a path
+ * exists, and an unknown file under it stays a 404.
  */
 export interface MethodCheck {
   /** The methods `request`'s path has, or none when no route matches the path at all. */
@@ -55,10 +57,16 @@ export interface MethodCheck {
 export function collectMethods(app: FastifyInstance): MethodCheck {
   const router = FindMyWay({ ignoreTrailingSlash: false })
   const methods = new Set<string>()
-  app.addHook('onRoute', (route: RouteOptions) => {
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return
+    // A plugin's `/` route is also served at its prefix plus `/` (prefixTrailingSlash 'both'), and Fastify
+    // announces only the first of the two (`/docs`, not `/docs/`).
+    const urls = route.prefix && route.url === route.prefix ? [route.url, `${route.url}/`] : [route.url]
     for (const method of [route.method].flat()) {
       methods.add(method)
-      router.on(method as 'GET', route.url, () => {})
+      for (const url of urls) {
+        if (!router.hasRoute(method as 'GET', url)) router.on(method as 'GET', url, () => {})
+      }
     }
   })
   return {

@@ -227,7 +227,8 @@ export async function createHttpServer(
   })
   app.setNotFoundHandler((request, reply) => {
     const allowed = methods.allowed(request)
-    if (allowed.length > 0) {
+    // A route of this very method that found nothing (a static file that is not there) is a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       const { status, message } = ERRORS.METHOD_NOT_ALLOWED
       void reply
         .code(status)
