@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { AppError, isAppError } from '../errors.ts'
 import type { FastifyReply, FastifyRequest } from '../platform/http.ts'
 import type { Logger } from '../platform/logger.ts'
@@ -66,11 +67,9 @@ export class RequestStreams {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> {
+    if (request.method === 'HEAD') return this.#head(source, requestId, request, reply)
     const release = this.#budget.acquire()
-    if (!release) {
-      void reply.header('retry-after', '5')
-      throw new AppError('TOO_MANY_STREAMS')
-    }
+    if (!release) throw tooManyStreams(reply)
     let state: S
     try {
       state = await source.load(requestId)
@@ -78,8 +77,7 @@ export class RequestStreams {
       release()
       throw error
     }
-    const lastEventId = request.headers['last-event-id']
-    const resumed = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined
+    const resumed = resumedFrom(request)
     if (source.isTerminal(state) && source.eventId(state) === resumed) {
       release()
       return reply.code(204).send()
@@ -95,10 +93,47 @@ export class RequestStreams {
     return undefined
   }
 
+  /**
+   * `HEAD`: what the GET would answer (404, 503, 204 or the stream's status and headers), then the end;
+   * it reads the state once and takes no slot of the budget, so HEADs cannot crowd out streams.
+   */
+  async #head<S>(
+    source: RequestSource<S>,
+    requestId: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    if (this.#budget.full) throw tooManyStreams(reply)
+    const state = await source.load(requestId)
+    if (source.isTerminal(state) && source.eventId(state) === resumedFrom(request)) {
+      return reply.code(204).send()
+    }
+    // An (empty) stream as payload: the answer has no Content-Length, as the GET's has none.
+    return reply.code(200).headers(STREAM_HEADERS).send(Readable.from([]))
+  }
+
   /** Ends every open stream (server shutdown); clients reconnect elsewhere with `Last-Event-ID`. */
   closeAll(): void {
     for (const stream of [...this.#open]) stream.close()
   }
+}
+
+/** The headers `@fastify/sse` sends with a stream, which a HEAD answers too. */
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+} as const
+
+function tooManyStreams(reply: FastifyReply): AppError {
+  void reply.header('retry-after', '5')
+  return new AppError('TOO_MANY_STREAMS')
+}
+
+/** The event id the client already has (`Last-Event-ID`, sent on a reconnect), if any. */
+function resumedFrom(request: FastifyRequest): string | undefined {
+  const lastEventId = request.headers['last-event-id']
+  return typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined
 }
 
 type Wanted = 'none' | 'refresh' | 'load'
@@ -143,6 +178,9 @@ class Stream<S> {
     this.#state = state
     this.#sentId = resumed
     this.reply.sse.sendHeaders()
+    // Node holds written headers back until the first body byte, which a resumed stream may not have for
+    // a heartbeat's time: without a status line an EventSource stays unopened and proxies time out.
+    this.reply.raw.flushHeaders()
     // A client gone while the state was read would otherwise only be noticed at the next write.
     if (!this.reply.sse.isConnected) return this.close()
     await this.#emit(state)

@@ -24,6 +24,11 @@ export class StreamBudget {
     return this.#open
   }
 
+  /** Whether every slot is taken (the next {@link acquire} would fail). */
+  get full(): boolean {
+    return this.#open >= this.#max
+  }
+
   /** Takes a slot, or returns undefined past the bound; the returned function gives it back (once). */
   acquire(): (() => void) | undefined {
     if (this.#open >= this.#max) return undefined

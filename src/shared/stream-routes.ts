@@ -11,10 +11,12 @@ export function eventsRouteSchema(tag: string, states: string) {
     summary: "A v3 request's state as Server-Sent Events, until it is final",
     description:
       `Sends the state at once (event \`${STATUS_EVENT}\`, data = the status endpoint's JSON), then every ` +
-      `change, and ends after the final state: ${states}. A comment line every SSE_HEARTBEAT_MS keeps ` +
+      `change, and ends after the final state: ${states}. The status line and headers are sent at once, ` +
+      'before any event. A comment line every SSE_HEARTBEAT_MS keeps ' +
       'the connection alive. Works on any instance, whichever accepted the request. Reconnect with ' +
       'Last-Event-ID to resume; 204 when that id already is the final state. 503 TOO_MANY_STREAMS past ' +
-      'SSE_MAX_CONNECTIONS per instance: poll the status endpoint instead.',
+      'SSE_MAX_CONNECTIONS per instance: poll the status endpoint instead. HEAD answers the same status ' +
+      'and headers and ends at once, holding no stream.',
     params: { type: 'object', properties: { requestId: requestIdSchema } },
     headers: {
       type: 'object',

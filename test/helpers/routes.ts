@@ -68,14 +68,17 @@ export interface RawAnswer {
   readonly headMs: number | undefined
   /** Whether the server ended the answer (or the connection) within the time. */
   readonly ended: boolean
+  /** Closes the connection (already closed unless `hold` was asked). */
+  close(): void
 }
 
 /**
  * Sends `text` as is on a new TCP connection and reads for up to `ms`: the bytes a curl-like client sees,
  * with no client library deciding anything. For a HEAD, `ended` means the headers arrived (no body follows);
- * otherwise that the connection closed or a Content-Length body is complete.
+ * otherwise that the connection closed or a Content-Length body is complete. With `hold` it resolves once
+ * the headers arrived and the connection stays open (a client that keeps its socket), until `close()`.
  */
-export function rawExchange(url: string, text: string, ms = 2_000): Promise<RawAnswer> {
+export function rawExchange(url: string, text: string, ms = 2_000, hold = false): Promise<RawAnswer> {
   const { hostname, port } = new URL(url)
   const isHead = text.startsWith('HEAD ')
   return new Promise((resolve) => {
@@ -83,13 +86,17 @@ export function rawExchange(url: string, text: string, ms = 2_000): Promise<RawA
     let data = ''
     let headMs: number | undefined
     const socket = connect(Number(port), hostname, () => socket.write(text))
+    const close = () => socket.destroy()
+    let finished = false
     const finish = (ended: boolean) => {
+      if (finished) return
+      finished = true
       clearTimeout(timer)
-      socket.destroy()
+      if (!hold) close()
       const split = data.indexOf('\r\n\r\n')
       const head = split >= 0 ? data.slice(0, split) : data
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)
-      resolve({ status, head, body: split >= 0 ? data.slice(split + 4) : '', headMs, ended })
+      resolve({ status, head, body: split >= 0 ? data.slice(split + 4) : '', headMs, ended, close })
     }
     const timer = setTimeout(() => finish(false), ms)
     socket.setEncoding('utf8')
@@ -99,11 +106,25 @@ export function rawExchange(url: string, text: string, ms = 2_000): Promise<RawA
       if (split < 0) return
       headMs ??= performance.now() - started
       const length = /\r\ncontent-length: *(\d+)/i.exec(data.slice(0, split))?.[1]
-      if (isHead || (length !== undefined && Buffer.byteLength(data.slice(split + 4)) >= Number(length))) {
+      if (
+        hold ||
+        isHead ||
+        (length !== undefined && Buffer.byteLength(data.slice(split + 4)) >= Number(length))
+      ) {
         finish(true)
       }
     })
     socket.on('close', () => finish(true))
     socket.on('error', () => finish(true))
   })
+}
+
+/** The header fields of a raw answer's head, names in lower case. */
+export function headerFields(head: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':')
+    if (colon > 0) fields[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return fields
 }
