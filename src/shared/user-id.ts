@@ -5,6 +5,9 @@
  * - a user id is 1–64 characters of `A–Z a–z 0–9 . _ : @ -` — numbers, UUIDs, `user:42`, `kim@example.com`;
  *   nothing else (no spaces, `/`, `%`, `+`, `|`, non-ASCII or control characters), so it is safe in a URL
  *   path, a Redis hash field, a log line and a Kafka message as it is;
+ * - an id of dots only (`.`, `..`, `...`) is refused: the WHATWG URL standard resolves `.` and `..` (also
+ *   spelled `%2E`) as dot segments, so every browser and `fetch` would send `/users/..` as `/`, and the
+ *   user could never read their own list (the rest of the set survives a path segment as it is);
  * - a JSON integer is the same user as its decimal string: `1001` and `"1001"` are one user. An id of digits
  *   only is therefore an integer and is written without leading zeros: `"01001"` and `"0"` are refused (400)
  *   rather than becoming a second user beside `1001`;
@@ -23,7 +26,7 @@ import { z } from 'zod'
 export const USER_ID_MAX_LENGTH = 64
 
 /** The accepted strings, as a JSON-schema / JavaScript pattern (no flags needed). */
-export const USER_ID_PATTERN = '^(?!0[0-9]*$)[A-Za-z0-9._:@-]{1,64}$'
+export const USER_ID_PATTERN = '^(?!0[0-9]*$)(?!\\.+$)[A-Za-z0-9._:@-]{1,64}$'
 
 /** Largest user id accepted as a JSON number: larger integers lose digits in any JSON parser. */
 export const USER_ID_MAX_INTEGER = Number.MAX_SAFE_INTEGER
@@ -32,8 +35,8 @@ const USER_ID = new RegExp(USER_ID_PATTERN)
 const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/
 
 const DESCRIPTION =
-  'Opaque user id: 1–64 characters of A–Z a–z 0–9 . _ : @ -, or a positive integer (1001 and "1001" are ' +
-  'one user; digits only means no leading zeros). UUIDs are case-insensitive (answered in lower case); ' +
+  'Opaque user id: 1–64 characters of A–Z a–z 0–9 . _ : @ -, not dots only (a URL path cannot carry "." ' +
+  'or ".."), or a positive integer (1001 and "1001" are one user; digits only means no leading zeros). UUIDs are case-insensitive (answered in lower case); ' +
   'other ids are compared exactly.'
 
 const userIdString = z.string().min(1).max(USER_ID_MAX_LENGTH).regex(USER_ID)

@@ -32,6 +32,10 @@ export const BAD_USER_IDS: ReadonlyArray<[string, unknown]> = [
   ['tab', 'a\tb'],
   ['leading zero', '01001'],
   ['zero', '0'],
+  // A URL path cannot carry them: WHATWG URL clients resolve `.` and `..` as dot segments.
+  ['one dot', '.'],
+  ['two dots', '..'],
+  ['dots only', '...'],
   ['integer zero', 0],
   ['negative integer', -5],
   ['fraction', 1.5],
@@ -51,4 +55,7 @@ export const BAD_USER_ID_PATHS: readonly string[] = [
   '%ED%95%9C',
   '01001',
   '0',
+  // Dots only (`.` and `..` themselves never arrive through fetch: see test/shared/url-ids.test.ts).
+  '...',
+  '.'.repeat(64),
 ]

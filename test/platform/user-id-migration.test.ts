@@ -11,29 +11,31 @@ import { eventually, testConfig, uniqueSuffix } from '../helpers/stack.ts'
 
 const USER_ID_TABLES = ['coupons', 'coupon_requests', 'timesale_orders', 'timesale_requests']
 
-describe('migration 0004: user ids become text', () => {
+/**
+ * A database of its own, created before the suite and dropped after it, and a copy of the migrations
+ * before `first` (to build the state a later migration starts from).
+ */
+function scratchDatabase(first: string) {
   const config = testConfig()
   const database = `userids_${uniqueSuffix()}`
   const url = new URL(config.postgres.url)
-  const logger = createLogger({ level: 'silent', name: 'test' })
+  const scratch = { url: '', dir: '', client: undefined as unknown as pg.Client }
   let admin: pg.Client
-  let client: pg.Client
-  let before0004: string
-
   before(async () => {
     admin = new pg.Client({ connectionString: config.postgres.url })
     await admin.connect()
     await admin.query(`CREATE DATABASE ${database}`)
     url.pathname = `/${database}`
-    before0004 = await mkdtemp(join(tmpdir(), 'migrations-'))
+    scratch.url = url.toString()
+    scratch.dir = await mkdtemp(join(tmpdir(), 'migrations-'))
     for (const name of await readdir(MIGRATIONS_DIR)) {
-      if (name < '0004') await cp(join(MIGRATIONS_DIR, name), join(before0004, name))
+      if (name < first) await cp(join(MIGRATIONS_DIR, name), join(scratch.dir, name))
     }
-    client = new pg.Client({ connectionString: url.toString() })
+    scratch.client = new pg.Client({ connectionString: scratch.url })
   })
   after(async () => {
-    await client.end().catch(() => {})
-    await rm(before0004, { recursive: true, force: true })
+    await scratch.client.end().catch(() => {})
+    await rm(scratch.dir, { recursive: true, force: true })
     await eventually(async () => {
       const { rows } = await admin.query(
         'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
@@ -44,9 +46,17 @@ describe('migration 0004: user ids become text', () => {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await admin.end()
   })
+  return scratch
+}
+
+const logger = createLogger({ level: 'silent', name: 'test' })
+
+describe('migration 0004: user ids become text', () => {
+  const scratch = scratchDatabase('0004')
 
   it('keeps the integer ids of existing rows, their uniqueness and their indexes', async () => {
-    await migrate(url.toString(), logger, before0004)
+    const { client } = scratch
+    await migrate(scratch.url, logger, scratch.dir)
     await client.connect()
     const couponRequest = randomUUID()
     const orderRequest = randomUUID()
@@ -64,7 +74,8 @@ describe('migration 0004: user ids become text', () => {
       VALUES ('${orderRequest}', 1, 1001, 2, 1, 1, 'COMPLETED', 1, now());
     `)
 
-    assert.deepEqual(await migrate(url.toString(), logger), ['0004_opaque-user-ids'])
+    const applied = await migrate(scratch.url, logger)
+    assert.equal(applied[0], '0004_opaque-user-ids')
 
     for (const table of USER_ID_TABLES) {
       const { rows } = await client.query<{ user_id: unknown; type: string }>(
@@ -96,5 +107,62 @@ describe('migration 0004: user ids become text', () => {
     }
     await insertCoupon('kim@example.com')
     await insertCoupon(randomUUID())
+  })
+})
+
+describe('migration 0005: user ids of dots only are refused from now on', () => {
+  const scratch = scratchDatabase('0005')
+
+  it('keeps the rows stored before, refuses new ones in every user-id column, and takes every other id', async () => {
+    const { client } = scratch
+    await migrate(scratch.url, logger, scratch.dir)
+    await client.connect()
+    await client.query(`
+      INSERT INTO coupon_policies (id, title, total_quantity, issued_quantity, start_time, end_time, discount_type, discount_value)
+      VALUES (1, 'p', 10, 1, now() - interval '1 hour', now() + interval '1 hour', 'FIXED', 1000);
+      INSERT INTO time_sales (id, product_name, original_price, sale_price, total_quantity, sold_quantity, start_at, end_at)
+      VALUES (1, 'p', 100, 50, 10, 1, now() - interval '1 hour', now() + interval '1 hour');
+    `)
+    const insert: Record<string, (userId: string) => Promise<unknown>> = {
+      coupons: (userId) =>
+        client.query(
+          `INSERT INTO coupons (policy_id, user_id, request_id, strategy) VALUES (1, $1, $2, 'v1')`,
+          [userId, randomUUID()],
+        ),
+      coupon_requests: (userId) =>
+        client.query(
+          `INSERT INTO coupon_requests (request_id, policy_id, user_id, status, accepted_at)
+           VALUES ($2, 1, $1, 'FAILED', now())`,
+          [userId, randomUUID()],
+        ),
+      timesale_orders: (userId) =>
+        client.query(
+          `INSERT INTO timesale_orders (time_sale_id, user_id, quantity, unit_price, total_price, request_id, strategy)
+           VALUES (1, $1, 1, 50, 50, $2, 'v1')`,
+          [userId, randomUUID()],
+        ),
+      timesale_requests: (userId) =>
+        client.query(
+          `INSERT INTO timesale_requests (request_id, time_sale_id, user_id, quantity, ticket, queue_position, status, code, accepted_at)
+           VALUES ($2, 1, $1, 1, 1, 1, 'FAILED', 'SOLD_OUT', now())`,
+          [userId, randomUUID()],
+        ),
+    }
+    for (const table of USER_ID_TABLES) await insert[table]?.('..')
+
+    assert.deepEqual(await migrate(scratch.url, logger), ['0005_url-safe-user-ids'])
+
+    for (const table of USER_ID_TABLES) {
+      const { rows } = await client.query(`SELECT user_id FROM ${table}`)
+      assert.deepEqual(rows, [{ user_id: '..' }], `${table} keeps its row`)
+      for (const dots of ['.', '..', '...']) {
+        await assert.rejects(
+          insert[table]?.(dots) ?? Promise.resolve(),
+          { code: '23514' },
+          `${table} ${dots}`,
+        )
+      }
+      for (const fine of ['1001', '.a', 'a..b']) await insert[table]?.(fine)
+    }
   })
 })
