@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createLocalJWKSet, errors, importSPKI, type JWTVerifyOptions, jwtVerify } from 'jose'
 import { AppError } from '../errors.ts'
-import { isUserId, normalizeUserId } from '../shared/user-id.ts'
+import { isUserId, isUserIdValue, normalizeUserId } from '../shared/user-id.ts'
 import { errorBodySchema, type FastifyInstance, type FastifyReply, type FastifyRequest } from './http.ts'
 
 declare module 'fastify' {
@@ -42,7 +42,12 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
   }
-  const subject = (payload: { sub?: unknown }): string => {
+  const subject = (payload: { sub?: unknown; iat?: unknown }): string => {
+    // jose checks `iat` only against a maximum token age; a token issued in the future (beyond the same
+    // clock skew that `exp` and `nbf` get) was minted by a clock that is wrong, or forged to live longer.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + config.clockToleranceS) {
+      throw new errors.JWTClaimValidationFailed('iat is in the future', {}, 'iat', 'check_failed')
+    }
     if (payload.sub === undefined || payload.sub === '') {
       throw new errors.JWTClaimValidationFailed('missing sub', {}, 'sub', 'missing')
     }
@@ -71,8 +76,8 @@ export async function createJwtVerifier(config: JwtAuthConfig): Promise<JwtVerif
 const users = new WeakMap<FastifyRequest, string>()
 
 /** Whether a body's `userId` names the token's (normalised) user: `1001`, `"1001"`, any UUID case. */
-function sameUser(value: unknown, user: string): boolean {
-  return (typeof value === 'string' || typeof value === 'number') && normalizeUserId(value) === user
+function sameUser(value: string | number, user: string): boolean {
+  return normalizeUserId(value) === user
 }
 
 function challenge(reply: FastifyReply, error?: string): void {
@@ -85,12 +90,14 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i
  * User authentication of the routes whose config has `userAuth` (issue, order). Off without a verifier:
  * the body's `userId` is taken as given. With one:
  * - no `Authorization: Bearer` → 401 `AUTH_REQUIRED`; an expired token → 401 `AUTH_TOKEN_EXPIRED`; any
- *   other bad token (signature, algorithm, issuer, audience, no `sub`) → 401 `AUTH_TOKEN_INVALID`, each
- *   with a `WWW-Authenticate` challenge (RFC 6750);
+ *   other bad token (signature, algorithm, issuer, audience, no `sub`, `nbf` or `iat` later than now plus
+ *   `AUTH_JWT_CLOCK_TOLERANCE_S`) → 401 `AUTH_TOKEN_INVALID`, each with a `WWW-Authenticate` challenge
+ *   (RFC 6750);
  * - the user is the token's `sub` (normalised; a `sub` that is not a user id, or not a JSON string (RFC 7519
  *   §4.1.2: `"sub": 1001` is refused), → 401 `AUTH_TOKEN_INVALID`): a
  *   body without `userId` gets it, a body with another `userId` → 403 `USER_MISMATCH` (`1001`, `"1001"` and
- *   a UUID in either case name one user).
+ *   a UUID in either case name one user); a malformed `userId` (wrong type or spelling) is not compared and
+ *   gets validation's 400 `VALIDATION_FAILED`.
  * The OpenAPI document shows the `userToken` scheme on these routes (optional while auth is off).
  */
 export function registerUserAuth(app: FastifyInstance, verify: JwtVerifier | undefined): void {
@@ -136,6 +143,8 @@ export function registerUserAuth(app: FastifyInstance, verify: JwtVerifier | und
     if (user === undefined || !body || typeof body !== 'object' || Array.isArray(body)) return
     const fields = body as { userId?: unknown }
     if (fields.userId === undefined) fields.userId = user
-    else if (!sameUser(fields.userId, user)) throw new AppError('USER_MISMATCH')
+    // A malformed userId (an object, `true`, `".."`) is left to validation: 400 naming it, never 403.
+    else if (isUserIdValue(fields.userId) && !sameUser(fields.userId, user))
+      throw new AppError('USER_MISMATCH')
   })
 }

@@ -35,7 +35,7 @@ export const clientApiEnv = {
   AUTH_JWT_ISSUER: z.string().default(''),
   /** Required `aud` claim; empty = not checked. */
   AUTH_JWT_AUDIENCE: z.string().default(''),
-  /** Clock skew tolerated on `exp`/`nbf`, in seconds. */
+  /** Clock skew tolerated on `exp`, `nbf` and `iat` (a token issued later than now + skew is refused), in s. */
   AUTH_JWT_CLOCK_TOLERANCE_S: nonNegativeInt.max(3_600).default(5),
 }
 

@@ -68,6 +68,12 @@ export function isUserId(text: string): boolean {
   return USER_ID.test(text)
 }
 
+/** Whether a JSON value is a user id as a body takes it ({@link userIdField}): a valid string or integer. */
+export function isUserIdValue(value: unknown): value is string | number {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 && value <= USER_ID_MAX_INTEGER
+  return typeof value === 'string' && isUserId(value)
+}
+
 /**
  * The one form of a user id that validation accepted: integers as decimal strings, UUIDs in lower case,
  * anything else unchanged. Callers validate first (schemas, {@link isUserId}); this does not.
